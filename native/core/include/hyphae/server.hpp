@@ -1,0 +1,76 @@
+#pragma once
+// The WebSocket server: io threads, the listening socket and the entry points
+// other threads (the JS thread among them) use. Every entry point returns at
+// once; work is posted to the io thread that owns the connection.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hyphae/asio.hpp"
+#include "hyphae/event_sink.hpp"
+#include "hyphae/outbound_message.hpp"
+#include "hyphae/server_options.hpp"
+
+namespace hyphae {
+
+class Worker;
+struct ServerContext;
+
+struct Endpoint {
+    std::string address;
+    std::uint16_t port = 0;
+    bool ipv6 = false;
+};
+
+class Server {
+public:
+    Server(ServerOptions options, std::shared_ptr<EventSink> sink);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds, listens and starts the io threads. Throws boost::system::system_error.
+    Endpoint listen();
+    std::optional<Endpoint> local_endpoint() const;
+    unsigned thread_count() const { return static_cast<unsigned>(workers_.size()); }
+    bool listening() const { return state_.load() == State::listening; }
+
+    // Returns the bytes queued on the wire, or 0 when the id cannot belong to
+    // a connection of this server. A connection that closed meanwhile drops it.
+    std::size_t send(ConnectionId id, OutboundMessage message);
+    bool close(ConnectionId id, std::uint16_t code, std::string reason);
+    bool ping(ConnectionId id, std::string payload);
+    bool terminate(ConnectionId id);
+
+    // Stops accepting, closes every connection with 1001 and, after `grace`,
+    // drops the ones still open. The sink's on_server_closed() follows.
+    void stop(std::chrono::milliseconds grace);
+    // Stops at once and waits for the io threads (teardown path).
+    void stop_now();
+    // Waits for the io threads; call after on_server_closed().
+    void join();
+
+    std::size_t connection_count() const;
+
+private:
+    enum class State { idle, listening, stopping, stopped };
+
+    void accept_next();
+    template <class Fn>
+    bool post_to_owner(ConnectionId id, Fn&& fn);
+
+    std::shared_ptr<const ServerContext> context_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::optional<tcp::acceptor> acceptor_;  // lives on worker 0
+    std::optional<net::steady_timer> accept_retry_;
+    std::optional<Endpoint> endpoint_;
+    unsigned next_worker_ = 0;
+    std::atomic<unsigned> live_threads_{0};
+    std::atomic<State> state_{State::idle};
+};
+
+}  // namespace hyphae

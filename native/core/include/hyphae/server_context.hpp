@@ -1,0 +1,17 @@
+#pragma once
+// Settings and the event sink shared, read-only, by every session of a server.
+#include <memory>
+
+#include "hyphae/event_sink.hpp"
+#include "hyphae/server_options.hpp"
+#include "hyphae/upgrade_policy.hpp"
+
+namespace hyphae {
+
+struct ServerContext {
+    ServerOptions options;
+    UpgradePolicy policy;
+    std::shared_ptr<EventSink> sink;
+};
+
+}  // namespace hyphae

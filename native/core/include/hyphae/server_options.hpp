@@ -1,0 +1,22 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace hyphae {
+
+struct ServerOptions {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 0;  // 0: the kernel picks a free port
+    std::string path;        // empty: any path is accepted
+    unsigned threads = 0;    // 0: max(1, hardware_concurrency - 1)
+    std::size_t max_payload_length = 16 * 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds handshake_timeout{30'000};
+    int backlog = 511;
+};
+
+unsigned resolve_thread_count(unsigned requested);
+
+}  // namespace hyphae

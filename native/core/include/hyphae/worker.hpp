@@ -1,0 +1,59 @@
+#pragma once
+// One io thread: its io_context, the sessions pinned to it and the state of
+// a shutdown in progress. Everything here except `start`/`join` runs on the
+// worker's own thread.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include "hyphae/asio.hpp"
+#include "hyphae/registry.hpp"
+#include "hyphae/server_context.hpp"
+
+namespace hyphae {
+
+class Worker {
+public:
+    Worker(unsigned index, std::shared_ptr<const ServerContext> context);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    unsigned index() const { return index_; }
+    net::io_context& io() { return io_; }
+    const ServerContext& context() const { return *context_; }
+    const std::shared_ptr<const ServerContext>& shared_context() const { return context_; }
+    Registry& sessions() { return sessions_; }
+
+    // Runs the io_context on a new thread; `on_exit` is called on that thread
+    // when the io_context runs out of work.
+    void start(std::function<void()> on_exit);
+    void join();
+
+    // Takes ownership of a freshly accepted socket (on this thread).
+    void adopt(tcp::socket socket);
+    // Called by a session when it has finished, on this thread.
+    void session_finished(ConnectionId id);
+    // Closes every session with 1001; after `grace`, drops those still open.
+    // The thread exits once no session is left.
+    void begin_shutdown(std::chrono::milliseconds grace);
+    // Drops every session at once (used when the process or worker exits).
+    void terminate_all();
+
+private:
+    void release_when_idle();
+
+    unsigned index_;
+    std::shared_ptr<const ServerContext> context_;
+    net::io_context io_{1};
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
+    // Declared after io_: destroyed first, while the sockets' io_context exists.
+    Registry sessions_;
+    std::optional<net::steady_timer> shutdown_timer_;
+    std::uint64_t next_sequence_ = 1;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace hyphae

@@ -1,0 +1,27 @@
+#include "hyphae/registry.hpp"
+
+namespace hyphae {
+
+void Registry::add(ConnectionId id, std::shared_ptr<Session> session) {
+    if (sessions_.emplace(id, std::move(session)).second) {
+        size_.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+void Registry::remove(ConnectionId id) {
+    if (sessions_.erase(id) != 0) size_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::shared_ptr<Session> Registry::find(ConnectionId id) const {
+    const auto it = sessions_.find(id);
+    return it == sessions_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Session>> Registry::snapshot() const {
+    std::vector<std::shared_ptr<Session>> all;
+    all.reserve(sessions_.size());
+    for (const auto& entry : sessions_) all.push_back(entry.second);
+    return all;
+}
+
+}  // namespace hyphae

@@ -1,0 +1,167 @@
+#include "hyphae/server.hpp"
+
+#include "hyphae/session.hpp"
+#include "hyphae/worker.hpp"
+
+namespace hyphae {
+
+namespace {
+
+// Accept errors such as EMFILE repeat at once; wait a little before retrying.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
+tcp::endpoint resolve_listen_endpoint(net::io_context& io, const ServerOptions& options) {
+    beast::error_code ec;
+    const auto address = net::ip::make_address(options.host, ec);
+    if (!ec) return {address, options.port};
+    tcp::resolver resolver(io);
+    const auto results = resolver.resolve(options.host, std::to_string(options.port),
+                                          tcp::resolver::passive);
+    return results.begin()->endpoint();
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, std::shared_ptr<EventSink> sink) {
+    auto context = std::make_shared<ServerContext>();
+    context->policy.path = options.path;
+    context->options = std::move(options);
+    context->sink = std::move(sink);
+    context_ = std::move(context);
+
+    const unsigned threads = resolve_thread_count(context_->options.threads);
+    workers_.reserve(threads);
+    for (unsigned i = 0; i < threads; ++i) {
+        workers_.push_back(std::make_unique<Worker>(i, context_));
+    }
+}
+
+Server::~Server() { stop_now(); }
+
+Endpoint Server::listen() {
+    if (state_.load() != State::idle) {
+        throw boost::system::system_error(make_error_code(net::error::already_started), "listen");
+    }
+    auto& io = workers_.front()->io();
+    const tcp::endpoint requested = resolve_listen_endpoint(io, context_->options);
+
+    acceptor_.emplace(io);
+    acceptor_->open(requested.protocol());
+    acceptor_->set_option(net::socket_base::reuse_address(true));
+    if (requested.address().is_v6()) {
+        beast::error_code ignored;  // dual stack where the system allows it
+        acceptor_->set_option(net::ip::v6_only(false), ignored);
+    }
+    acceptor_->bind(requested);
+    acceptor_->listen(context_->options.backlog);
+
+    const auto bound = acceptor_->local_endpoint();
+    endpoint_ = Endpoint{bound.address().to_string(), bound.port(), bound.address().is_v6()};
+
+    state_.store(State::listening);
+    live_threads_.store(static_cast<unsigned>(workers_.size()));
+    for (auto& worker : workers_) {
+        worker->start([this] {
+            if (live_threads_.fetch_sub(1) == 1) {
+                state_.store(State::stopped);
+                context_->sink->on_server_closed();
+            }
+        });
+    }
+    net::post(io, [this] { accept_next(); });
+    return *endpoint_;
+}
+
+std::optional<Endpoint> Server::local_endpoint() const {
+    if (state_.load() != State::listening) return std::nullopt;
+    return endpoint_;
+}
+
+void Server::accept_next() {
+    if (!acceptor_ || !acceptor_->is_open()) return;
+    Worker& target = *workers_[next_worker_];
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    // The socket is created on the target worker's io_context, so the session
+    // runs on that thread from its first byte.
+    acceptor_->async_accept(target.io(), [this, &target](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
+        if (ec) {
+            accept_retry_.emplace(workers_.front()->io(), kAcceptRetryDelay);
+            accept_retry_->async_wait([this](beast::error_code wait_ec) {
+                if (!wait_ec) accept_next();
+            });
+            return;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        net::post(target.io(), [&target, socket = std::move(socket)]() mutable {
+            target.adopt(std::move(socket));
+        });
+        accept_next();
+    });
+}
+
+template <class Fn>
+bool Server::post_to_owner(ConnectionId id, Fn&& fn) {
+    const unsigned thread = owner_thread(id);
+    const State state = state_.load();
+    if (state != State::listening && state != State::stopping) return false;
+    if (thread >= workers_.size() || id == 0) return false;
+    Worker& worker = *workers_[thread];
+    net::post(worker.io(), [&worker, id, fn = std::forward<Fn>(fn)]() mutable {
+        if (auto session = worker.sessions().find(id)) fn(*session);
+    });
+    return true;
+}
+
+std::size_t Server::send(ConnectionId id, OutboundMessage message) {
+    const std::size_t bytes = frame_size(message.payload->size());
+    const bool posted = post_to_owner(
+        id, [message = std::move(message)](Session& session) mutable { session.send(std::move(message)); });
+    return posted ? bytes : 0;
+}
+
+bool Server::close(ConnectionId id, std::uint16_t code, std::string reason) {
+    return post_to_owner(id, [code, reason = std::move(reason)](Session& session) mutable {
+        session.close(code, std::move(reason));
+    });
+}
+
+bool Server::ping(ConnectionId id, std::string payload) {
+    return post_to_owner(id, [payload = std::move(payload)](Session& session) mutable {
+        session.ping(std::move(payload));
+    });
+}
+
+bool Server::terminate(ConnectionId id) {
+    return post_to_owner(id, [](Session& session) { session.terminate(); });
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+    State expected = State::listening;
+    if (!state_.compare_exchange_strong(expected, State::stopping)) return;
+    net::post(workers_.front()->io(), [this] {
+        beast::error_code ignored;
+        if (acceptor_) acceptor_->close(ignored);
+        if (accept_retry_) accept_retry_->cancel();
+    });
+    for (auto& worker : workers_) {
+        net::post(worker->io(), [w = worker.get(), grace] { w->begin_shutdown(grace); });
+    }
+}
+
+void Server::stop_now() {
+    stop(std::chrono::milliseconds(0));
+    join();
+}
+
+void Server::join() {
+    for (auto& worker : workers_) worker->join();
+}
+
+std::size_t Server::connection_count() const {
+    std::size_t total = 0;
+    for (const auto& worker : workers_) total += worker->sessions().size();
+    return total;
+}
+
+}  // namespace hyphae

@@ -1,0 +1,294 @@
+#include "hyphae/session.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "hyphae/close_codes.hpp"
+#include "hyphae/upgrade_policy.hpp"
+#include "hyphae/worker.hpp"
+
+namespace hyphae {
+
+namespace {
+
+constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: 125 minus the code
+constexpr std::size_t kMaxPingPayload = 125;
+// A write queue whose backing store grew past this is released when it empties.
+constexpr std::size_t kQueueKeepCapacity = 16;
+
+bool is_http_error(const beast::error_code& ec) {
+    return &ec.category() == &make_error_code(http::error::bad_target).category();
+}
+
+bool is_websocket_error(const beast::error_code& ec) {
+    return &ec.category() == &make_error_code(websocket::error::closed).category();
+}
+
+// The close code Beast sent when it failed the connection on a protocol error.
+std::uint16_t failure_close_code(const beast::error_code& ec) {
+    if (ec == websocket::error::message_too_big) return close_code::message_too_big;
+    if (ec == websocket::error::bad_frame_payload) return close_code::invalid_payload;
+    return close_code::protocol_error;
+}
+
+std::string lower_case(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// Cuts text to at most `limit` bytes without splitting a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+}  // namespace
+
+struct Session::Handshake {
+    beast::flat_buffer buffer;
+    http::request_parser<http::empty_body> parser;
+    UpgradeRequest request;
+    http::response<http::string_body> response;
+    std::string remote_address;
+    std::uint16_t remote_port = 0;
+};
+
+Session::Session(Worker& owner, ConnectionId id, tcp::socket socket)
+    : owner_(owner), id_(id), ws_(std::move(socket)) {}
+
+Session::~Session() = default;
+
+void Session::start() {
+    const auto& options = owner_.context().options;
+    handshake_ = std::make_unique<Handshake>();
+    handshake_->parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+
+    auto& stream = beast::get_lowest_layer(ws_);
+    beast::error_code ec;
+    const auto remote = stream.socket().remote_endpoint(ec);
+    if (!ec) {
+        handshake_->remote_address = remote.address().to_string();
+        handshake_->remote_port = remote.port();
+    }
+    // Bounds the whole handshake, slow senders included.
+    stream.expires_after(options.handshake_timeout);
+    http::async_read(stream, handshake_->buffer, handshake_->parser,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         self->on_request(ec);
+                     });
+}
+
+void Session::on_request(beast::error_code ec) {
+    if (state_ != State::handshaking) return;
+    if (ec) {
+        if (ec == http::error::header_limit) return reject(431, "Request Header Fields Too Large");
+        const bool peer_gone = ec == http::error::end_of_stream || ec == http::error::partial_message;
+        if (is_http_error(ec) && !peer_gone) return reject(400, "Bad Request");
+        return finish(false, close_code::abnormal, {});
+    }
+
+    const auto verdict = evaluate_upgrade(handshake_->parser.get(), owner_.context().policy);
+    if (!verdict.accept) return reject(verdict.status, verdict.body);
+
+    const auto& options = owner_.context().options;
+    // From here Beast's own timeouts govern the stream; the handshake limit
+    // still bounds the rest of the opening handshake.
+    beast::get_lowest_layer(ws_).expires_never();
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = options.handshake_timeout;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "hyphae"); }));
+    ws_.read_message_max(options.max_payload_length);
+    ws_.auto_fragment(false);
+
+    handshake_->request = handshake_->parser.release();
+    ws_.async_accept(handshake_->request,
+                     [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void Session::reject(unsigned status, std::string body) {
+    auto& response = handshake_->response;
+    response.version(11);
+    response.result(status);
+    response.set(http::field::server, "hyphae");
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    if (status == 426) {
+        response.set(http::field::upgrade, "websocket");
+        response.set(http::field::sec_websocket_version, "13");
+    }
+    response.keep_alive(false);
+    response.body() = std::move(body);
+    response.prepare_payload();
+    http::async_write(beast::get_lowest_layer(ws_), response,
+                      [self = shared_from_this()](beast::error_code, std::size_t) {
+                          beast::error_code ignored;
+                          beast::get_lowest_layer(self->ws_).socket().shutdown(
+                              tcp::socket::shutdown_send, ignored);
+                          self->finish(false, close_code::abnormal, {});
+                      });
+}
+
+void Session::on_accept(beast::error_code ec) {
+    if (state_ != State::handshaking) return;
+    // On a malformed upgrade Beast has already answered 400.
+    if (ec) return finish(false, close_code::abnormal, {});
+    state_ = State::open;
+
+    ConnectionInfo info;
+    info.id = id_;
+    info.remote_address = std::move(handshake_->remote_address);
+    info.remote_port = handshake_->remote_port;
+    const auto& request = handshake_->request;
+    info.target = std::string(request.target());
+    for (const auto& field : request) {
+        info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
+    }
+    handshake_.reset();
+
+    owner_.context().sink->on_open(std::move(info));
+    read_message();
+}
+
+void Session::read_message() {
+    read_buffer_.emplace(read_bytes_);
+    ws_.async_read(*read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->on_read(ec);
+    });
+}
+
+void Session::on_read(beast::error_code ec) {
+    if (ec) return on_read_failed(ec);
+    if (state_ == State::finished) return;
+    // Hand the bytes over whole; the next message starts in a fresh string, so
+    // a large message does not leave a large buffer behind.
+    std::string payload = std::exchange(read_bytes_, std::string());
+    owner_.context().sink->on_message(id_, std::move(payload), ws_.got_binary());
+    read_message();
+}
+
+void Session::on_read_failed(beast::error_code ec) {
+    if (state_ == State::finished) return;
+    if (state_ == State::closing && !is_websocket_error(ec)) {
+        read_ended_ = true;
+        if (close_ended_) finish_close_handshake();
+        return;
+    }
+    if (ec == websocket::error::closed) {
+        const auto& peer = ws_.reason();
+        const std::uint16_t code = peer.code == websocket::close_code::none
+                                       ? close_code::no_status
+                                       : static_cast<std::uint16_t>(peer.code);
+        return finish(true, code, std::string(peer.reason.data(), peer.reason.size()));
+    }
+    if (is_websocket_error(ec)) {
+        // Beast has sent the matching close frame and torn the stream down.
+        owner_.context().sink->on_error(id_, ec.message());
+        return finish(true, failure_close_code(ec), {});
+    }
+    finish(true, close_code::abnormal, {});
+}
+
+void Session::send(OutboundMessage message) {
+    if (state_ != State::open || pending_close_) return;
+    buffered_ += frame_size(message.payload->size());
+    queue_.push_back(std::move(message));
+    if (!writing_) write_next();
+}
+
+void Session::write_next() {
+    const auto& message = queue_[queue_head_];
+    writing_ = true;
+    ws_.binary(message.binary);
+    ws_.async_write(net::buffer(*message.payload),
+                    [self = shared_from_this(), bytes = frame_size(message.payload->size())](
+                        beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
+}
+
+void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
+    writing_ = false;
+    if (state_ == State::finished) return;
+    buffered_ -= frame_bytes;
+    queue_[queue_head_] = OutboundMessage{};
+    if (++queue_head_ == queue_.size()) {
+        queue_head_ = 0;
+        if (queue_.capacity() > kQueueKeepCapacity) {
+            std::vector<OutboundMessage>().swap(queue_);
+        } else {
+            queue_.clear();
+        }
+    }
+    // A failed write means the transport is gone; the pending read reports it.
+    if (ec) return terminate();
+    if (queue_head_ < queue_.size()) return write_next();
+    if (pending_close_ && state_ == State::open) start_close();
+}
+
+void Session::close(std::uint16_t code, std::string reason) {
+    if (state_ == State::handshaking) return terminate();
+    if (state_ != State::open || pending_close_) return;
+    const auto text = utf8_prefix(reason, kMaxCloseReason);
+    pending_close_.emplace(static_cast<websocket::close_code>(code),
+                           beast::string_view(text.data(), text.size()));
+    // Messages queued before the close go out first.
+    if (!writing_) start_close();
+}
+
+void Session::start_close() {
+    state_ = State::closing;
+    ws_.async_close(*pending_close_,
+                    [self = shared_from_this()](beast::error_code ec) { self->on_close_sent(ec); });
+}
+
+void Session::on_close_sent(beast::error_code ec) {
+    if (state_ == State::finished) return;
+    close_ended_ = true;
+    close_failed_ = static_cast<bool>(ec);
+    if (read_ended_) return finish_close_handshake();
+    // A failed close (timeout, reset) must not leave the read hanging.
+    if (ec) terminate();
+}
+
+void Session::finish_close_handshake() {
+    const auto& peer = ws_.reason();
+    if (close_failed_ && peer.code == websocket::close_code::none) {
+        return finish(true, close_code::abnormal, {});
+    }
+    // The code the peer answered with, as ws reports it.
+    const std::uint16_t code = peer.code == websocket::close_code::none
+                                   ? close_code::no_status
+                                   : static_cast<std::uint16_t>(peer.code);
+    finish(true, code, std::string(peer.reason.data(), peer.reason.size()));
+}
+
+void Session::ping(std::string payload) {
+    if (state_ != State::open || pinging_) return;
+    pinging_ = true;
+    const auto data = utf8_prefix(payload, kMaxPingPayload);
+    ws_.async_ping(websocket::ping_data(data.data(), data.size()),
+                   [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
+}
+
+void Session::terminate() {
+    if (state_ == State::finished) return;
+    // Pending operations complete with an error; the read reports 1006.
+    beast::get_lowest_layer(ws_).close();
+}
+
+void Session::finish(bool report, std::uint16_t code, std::string reason) {
+    if (state_ == State::finished) return;
+    state_ = State::finished;
+    std::vector<OutboundMessage>().swap(queue_);
+    queue_head_ = 0;
+    buffered_ = 0;
+    handshake_.reset();
+    beast::get_lowest_layer(ws_).close();
+    if (report) owner_.context().sink->on_close(id_, code, std::move(reason));
+    owner_.session_finished(id_);
+}
+
+}  // namespace hyphae
