@@ -55,7 +55,8 @@ TEST(Echo, TwoHundredClientsEachEchoOneHundredMessages) {
             auto client = connect_client(io, fixture.port);
             client->text(true);
             for (int m = 0; m < kMessages; ++m) {
-                const std::string payload = "client " + std::to_string(c) + " message " + std::to_string(m);
+                const std::string payload =
+                    "client " + std::to_string(c) + " message " + std::to_string(m);
                 client->write(net::buffer(payload));
                 if (read_text(*client) == payload) ++verified;
             }

@@ -64,7 +64,8 @@ TEST(Lifecycle, MessagesQueuedBeforeCloseAreDeliveredFirst) {
     ASSERT_TRUE(fixture.sink->wait_until([&] { return fixture.sink->opens.size() == 1; }));
     const auto id = fixture.sink->locked([&] { return fixture.sink->opens.front().id; });
     for (int i = 0; i < 50; ++i) {
-        fixture.server->send(id, OutboundMessage{make_payload(std::string(10000, 'a' + i % 26)), false});
+        fixture.server->send(
+            id, OutboundMessage{make_payload(std::string(10000, 'a' + i % 26)), false});
     }
     fixture.server->close(id, 1000, "done");
     for (int i = 0; i < 50; ++i) EXPECT_EQ(read_text(*client), std::string(10000, 'a' + i % 26));

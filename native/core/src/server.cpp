@@ -15,8 +15,8 @@ tcp::endpoint resolve_listen_endpoint(net::io_context& io, const ServerOptions& 
     const auto address = net::ip::make_address(options.host, ec);
     if (!ec) return {address, options.port};
     tcp::resolver resolver(io);
-    const auto results = resolver.resolve(options.host, std::to_string(options.port),
-                                          tcp::resolver::passive);
+    const auto results =
+        resolver.resolve(options.host, std::to_string(options.port), tcp::resolver::passive);
     return results.begin()->endpoint();
 }
 
@@ -36,7 +36,9 @@ Server::Server(ServerOptions options, std::shared_ptr<EventSink> sink) {
     }
 }
 
-Server::~Server() { stop_now(); }
+Server::~Server() {
+    stop_now();
+}
 
 Endpoint Server::listen() {
     if (state_.load() != State::idle) {
@@ -115,8 +117,9 @@ bool Server::post_to_owner(ConnectionId id, Fn&& fn) {
 
 std::size_t Server::send(ConnectionId id, OutboundMessage message) {
     const std::size_t bytes = frame_size(message.payload->size());
-    const bool posted = post_to_owner(
-        id, [message = std::move(message)](Session& session) mutable { session.send(std::move(message)); });
+    const bool posted = post_to_owner(id, [message = std::move(message)](Session& session) mutable {
+        session.send(std::move(message));
+    });
     return posted ? bytes : 0;
 }
 

@@ -76,17 +76,17 @@ void Session::start() {
     }
     // Bounds the whole handshake, slow senders included.
     stream.expires_after(options.handshake_timeout);
-    http::async_read(stream, handshake_->buffer, handshake_->parser,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->on_request(ec);
-                     });
+    http::async_read(
+        stream, handshake_->buffer, handshake_->parser,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
 void Session::on_request(beast::error_code ec) {
     if (state_ != State::handshaking) return;
     if (ec) {
         if (ec == http::error::header_limit) return reject(431, "Request Header Fields Too Large");
-        const bool peer_gone = ec == http::error::end_of_stream || ec == http::error::partial_message;
+        const bool peer_gone =
+            ec == http::error::end_of_stream || ec == http::error::partial_message;
         if (is_http_error(ec) && !peer_gone) return reject(400, "Bad Request");
         return finish(false, close_code::abnormal, {});
     }

@@ -1,0 +1,46 @@
+// Errors raised by hyphae carry a stable `code` (listed in docs/errors.md).
+
+export class HyphaeError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'HyphaeError';
+    this.code = code;
+  }
+}
+
+export const ErrorCodes = Object.freeze({
+  NATIVE_MISSING: 'ERR_HYPHAE_NATIVE_MISSING',
+  INVALID_OPTION: 'ERR_HYPHAE_INVALID_OPTION',
+  INVALID_DATA: 'ERR_HYPHAE_INVALID_DATA',
+  INVALID_CLOSE_CODE: 'ERR_HYPHAE_INVALID_CLOSE_CODE',
+  INVALID_CLOSE_REASON: 'ERR_HYPHAE_INVALID_CLOSE_REASON',
+  ALREADY_LISTENING: 'ERR_HYPHAE_ALREADY_LISTENING',
+  PROTOCOL: 'ERR_HYPHAE_PROTOCOL',
+});
+
+export function invalidOption(name, expected, value) {
+  return new HyphaeError(
+    ErrorCodes.INVALID_OPTION,
+    `Option "${name}" must be ${expected}; got ${describe(value)}`,
+  );
+}
+
+export function unknownOption(name, known) {
+  return new HyphaeError(
+    ErrorCodes.INVALID_OPTION,
+    `Unknown option "${name}"; known options: ${known.join(', ')}`,
+  );
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,57 @@
+// Validation of WebSocketServer options: an unknown or ill-typed option is an
+// error naming it, before anything is started.
+import { invalidOption, unknownOption } from './errors.js';
+
+const HANDLERS = ['open', 'message', 'close', 'error'];
+
+export const DEFAULTS = Object.freeze({
+  host: '0.0.0.0',
+  port: 0,
+  path: undefined,
+  threads: 0,
+  maxPayloadLength: 16 * 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  handshakeTimeout: 30_000,
+  backlog: 511,
+  closeTimeout: 5_000,
+});
+
+const isInteger = (min, max) => (value) => Number.isInteger(value) && value >= min && value <= max;
+
+const CHECKS = {
+  host: [(v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
+  port: [isInteger(0, 65535), 'an integer from 0 to 65535'],
+  path: [(v) => v === undefined || (typeof v === 'string' && v.startsWith('/')), 'a string starting with "/"'],
+  threads: [isInteger(0, 64), 'an integer from 0 (automatic) to 64'],
+  maxPayloadLength: [isInteger(1, 2 ** 32), 'a positive integer (bytes)'],
+  maxHeaderBytes: [isInteger(256, 1024 * 1024), 'an integer from 256 to 1048576 (bytes)'],
+  handshakeTimeout: [isInteger(1, 2 ** 31 - 1), 'a positive integer (milliseconds)'],
+  backlog: [isInteger(1, 65535), 'an integer from 1 to 65535'],
+  closeTimeout: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds)'],
+};
+
+/**
+ * @param {Record<string, unknown>} [options]
+ * @returns {{ settings: Record<string, any>, handlers: Record<string, Function> }}
+ */
+export function resolveServerOptions(options = {}) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidOption('options', 'an object', options);
+  }
+  const settings = { ...DEFAULTS };
+  const handlers = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (HANDLERS.includes(name)) {
+      if (value === undefined) continue;
+      if (typeof value !== 'function') throw invalidOption(name, 'a function', value);
+      handlers[name] = value;
+      continue;
+    }
+    const check = CHECKS[name];
+    if (!check) throw unknownOption(name, [...Object.keys(CHECKS), ...HANDLERS]);
+    if (value === undefined) continue;
+    if (!check[0](value)) throw invalidOption(name, check[1], value);
+    settings[name] = value;
+  }
+  return { settings, handlers };
+}

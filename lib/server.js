@@ -1,0 +1,216 @@
+// WebSocketServer: the plain JS face of the native core. Events arrive from
+// the core in batches (one JS call per batch) and are fanned out here to the
+// behaviour handlers given as options and to EventEmitter listeners.
+import { EventEmitter } from 'node:events';
+import { NativeServer } from './native.js';
+import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
+import { resolveServerOptions } from './options.js';
+import { ServerWebSocket, kMarkClosed } from './socket.js';
+
+// Event kinds as the native EventPump numbers them.
+const OPEN = 1;
+const TEXT = 2;
+const BINARY = 3;
+const ERROR = 4;
+const CLOSE = 5;
+const SERVER_CLOSED = 6;
+
+export class WebSocketServer extends EventEmitter {
+  #settings;
+  #handlers;
+  #native = null;
+  #connections = new Map();
+  #closing = null;
+  #address = null;
+
+  /** @param {import('../types/index.js').WebSocketServerOptions} [options] */
+  constructor(options = {}) {
+    super();
+    const { settings, handlers } = resolveServerOptions(options);
+    this.#settings = settings;
+    this.#handlers = handlers;
+  }
+
+  /** True between a successful listen() and the end of close(). */
+  get listening() {
+    return this.#native !== null && this.#closing === null;
+  }
+
+  /** Open connections by id. */
+  get clients() {
+    return this.#connections;
+  }
+
+  get connectionCount() {
+    return this.#connections.size;
+  }
+
+  /**
+   * Binds and starts accepting. `port`/`host` override the constructor's.
+   * @returns {Promise<{ address: string, port: number, family: string }>}
+   */
+  async listen(port, host) {
+    if (this.#native) {
+      throw new HyphaeError(ErrorCodes.ALREADY_LISTENING, 'The server is already listening');
+    }
+    const settings = { ...this.#settings };
+    if (port !== undefined) {
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidOption('port', 'an integer from 0 to 65535', port);
+      settings.port = port;
+    }
+    if (host !== undefined) {
+      if (typeof host !== 'string' || host.length === 0) throw invalidOption('host', 'a non-empty string', host);
+      settings.host = host;
+    }
+    const native = new NativeServer(settings, (meta, values, count) => this.#dispatch(meta, values, count));
+    this.#address = native.listen(); // throws a coded Error (EADDRINUSE...) on failure
+    this.#native = native;
+    this.emit('listening', this.#address);
+    return this.#address;
+  }
+
+  /** The bound address, or null when not listening. */
+  address() {
+    return this.listening ? this.#address : null;
+  }
+
+  /**
+   * Stops accepting, closes every connection with 1001 "Server shutting
+   * down" and resolves once each has closed (or was dropped after `timeout`
+   * ms). Every open connection gets exactly one close event before that.
+   */
+  close({ timeout = this.#settings.closeTimeout } = {}) {
+    if (!this.#native) return Promise.resolve();
+    if (this.#closing) return this.#closing.promise;
+    if (!Number.isInteger(timeout) || timeout < 0) throw invalidOption('timeout', 'a non-negative integer (milliseconds)', timeout);
+    let resolve;
+    const promise = new Promise((r) => (resolve = r));
+    this.#closing = { promise, resolve };
+    for (const socket of this.#connections.values()) {
+      if (socket.readyState === ServerWebSocket.OPEN) socket.readyState = ServerWebSocket.CLOSING;
+    }
+    this.#native.close(timeout);
+    return promise;
+  }
+
+  /**
+   * Sends to a connection by id.
+   * @returns {number} bytes queued, or 0 for an unknown or closed connection
+   */
+  send(id, data, isBinary) {
+    const socket = this.#connections.get(id);
+    if (!socket) {
+      if (typeof data !== 'string' && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) {
+        throw new HyphaeError(ErrorCodes.INVALID_DATA, 'data must be a string, Buffer, TypedArray, DataView or ArrayBuffer');
+      }
+      return 0;
+    }
+    return socket.send(data, isBinary);
+  }
+
+  /** Keeps the process alive while listening (the default). */
+  ref() {
+    this.#native?.ref();
+    return this;
+  }
+
+  /** Lets the process exit even though the server is listening. */
+  unref() {
+    this.#native?.unref();
+    return this;
+  }
+
+  #dispatch(meta, values, count) {
+    for (let i = 0; i < count; i++) {
+      const kind = meta[i * 3];
+      const id = meta[i * 3 + 1];
+      try {
+        switch (kind) {
+          case TEXT:
+          case BINARY:
+            this.#onMessage(id, values[i], kind === BINARY);
+            break;
+          case OPEN:
+            this.#onOpen(id, values[i]);
+            break;
+          case CLOSE:
+            this.#onClose(id, meta[i * 3 + 2], values[i]);
+            break;
+          case ERROR:
+            this.#onError(id, values[i]);
+            break;
+          case SERVER_CLOSED:
+            this.#onServerClosed();
+            break;
+        }
+      } catch (error) {
+        this.#handlerFailed(error);
+      }
+    }
+  }
+
+  #onOpen(id, value) {
+    const headers = {};
+    for (let h = 3; h < value.length; h += 2) {
+      const name = value[h];
+      headers[name] = name in headers ? `${headers[name]}, ${value[h + 1]}` : value[h + 1];
+    }
+    const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], headers };
+    const socket = new ServerWebSocket(this.#native, id, request);
+    this.#connections.set(id, socket);
+    if (this.#closing) socket.readyState = ServerWebSocket.CLOSING;
+    this.#handlers.open?.(socket);
+    this.emit('connection', socket, request);
+  }
+
+  #onMessage(id, data, isBinary) {
+    const socket = this.#connections.get(id);
+    if (!socket) return;
+    this.#handlers.message?.(socket, data, isBinary);
+    socket.emit('message', data, isBinary);
+  }
+
+  #onError(id, what) {
+    const socket = this.#connections.get(id);
+    if (!socket) return;
+    const error = new HyphaeError(ErrorCodes.PROTOCOL, what);
+    this.#handlers.error?.(socket, error);
+    // Unlike a bare EventEmitter, an unheard protocol error is not fatal:
+    // the connection is closed with the matching code either way.
+    if (socket.listenerCount('error') > 0) socket.emit('error', error);
+  }
+
+  #onClose(id, code, reason) {
+    const socket = this.#connections.get(id);
+    if (!socket) return;
+    this.#connections.delete(id);
+    socket[kMarkClosed]();
+    try {
+      this.#handlers.close?.(socket, code, reason);
+    } finally {
+      socket.emit('close', code, reason);
+    }
+  }
+
+  #onServerClosed() {
+    const closing = this.#closing;
+    this.#native = null;
+    this.#closing = null;
+    this.#address = null;
+    closing?.resolve();
+    this.emit('close');
+  }
+
+  // A throwing application handler never stops delivery to other
+  // connections: the error goes to the server's 'error' listeners, or, when
+  // there are none, surfaces as an uncaught exception as in any EventEmitter.
+  #handlerFailed(error) {
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', error);
+      return;
+    }
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}

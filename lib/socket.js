@@ -1,0 +1,101 @@
+// One client connection as JavaScript sees it. Sends go straight to the
+// native core (which posts them to the connection's io thread); events come
+// from the server's batched dispatcher, in order per connection.
+import { EventEmitter } from 'node:events';
+import { ErrorCodes, HyphaeError } from './errors.js';
+import { isSendableCloseCode } from './close-codes.js';
+
+/** Module-private hook the server uses to mark a socket closed. */
+export const kMarkClosed = Symbol('hyphae.markClosed');
+
+export const ReadyState = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+
+const MAX_CLOSE_REASON_BYTES = 123;
+
+export class ServerWebSocket extends EventEmitter {
+  static CONNECTING = ReadyState.CONNECTING;
+  static OPEN = ReadyState.OPEN;
+  static CLOSING = ReadyState.CLOSING;
+  static CLOSED = ReadyState.CLOSED;
+
+  #native;
+
+  /**
+   * @param {any} native the NativeServer
+   * @param {number} id
+   * @param {{ remoteAddress: string, remotePort: number, url: string, headers: Record<string, string> }} request
+   */
+  constructor(native, id, request) {
+    super();
+    this.#native = native;
+    /** Connection id, unique within the server. */
+    this.id = id;
+    this.remoteAddress = request.remoteAddress;
+    this.remotePort = request.remotePort;
+    /** Request target as the client sent it (path and query). */
+    this.url = request.url;
+    /** Request headers, names in lower case. */
+    this.headers = request.headers;
+    this.readyState = ReadyState.OPEN;
+    /** Application data for this connection; never touched by hyphae. */
+    this.data = undefined;
+  }
+
+  /**
+   * Queues a message. Strings go as text frames, binary data as binary
+   * frames unless `isBinary` says otherwise.
+   * @returns {number} bytes queued on the wire, or 0 when the connection is not open
+   */
+  send(data, isBinary) {
+    if (this.readyState !== ReadyState.OPEN) {
+      assertSendable(data);
+      return 0;
+    }
+    const binary = isBinary === undefined ? typeof data !== 'string' : Boolean(isBinary);
+    return this.#native.send(this.id, data, binary);
+  }
+
+  /** Starts the closing handshake after everything already sent. Idempotent. */
+  close(code = 1000, reason = '') {
+    if (!isSendableCloseCode(code)) {
+      throw new HyphaeError(
+        ErrorCodes.INVALID_CLOSE_CODE,
+        `Close code ${String(code)} may not be sent: use 1000, 1001, 1007-1014 or 3000-4999`,
+      );
+    }
+    if (typeof reason !== 'string' || Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
+      throw new HyphaeError(
+        ErrorCodes.INVALID_CLOSE_REASON,
+        `Close reason must be a string of at most ${MAX_CLOSE_REASON_BYTES} UTF-8 bytes`,
+      );
+    }
+    if (this.readyState !== ReadyState.OPEN) return;
+    this.readyState = ReadyState.CLOSING;
+    this.#native.end(this.id, code, reason);
+  }
+
+  /** Drops the connection without a closing handshake (the close code is 1006). */
+  terminate() {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.readyState = ReadyState.CLOSING;
+    this.#native.terminate(this.id);
+  }
+
+  /** Sends a ping (at most 125 bytes of data). @returns {boolean} */
+  ping(data) {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    return this.#native.ping(this.id, data);
+  }
+
+  [kMarkClosed]() {
+    this.readyState = ReadyState.CLOSED;
+  }
+}
+
+function assertSendable(data) {
+  if (typeof data === 'string' || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return;
+  throw new HyphaeError(
+    ErrorCodes.INVALID_DATA,
+    'data must be a string, Buffer, TypedArray, DataView or ArrayBuffer',
+  );
+}

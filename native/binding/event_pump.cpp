@@ -1,0 +1,202 @@
+#include "event_pump.hpp"
+
+#include <vector>
+
+namespace hyphae::binding {
+
+namespace {
+
+// Dispatch at most this many events per JS call, so one huge burst does not
+// build arrays of unbounded size.
+constexpr std::size_t kMaxBatch = 4096;
+// Binary payloads below this size are copied: an external buffer's
+// finalizer costs more than copying a small one.
+constexpr std::size_t kExternalBufferMin = 1024;
+
+}  // namespace
+
+struct EventPump::Event {
+    EventKind kind;
+    ConnectionId id = 0;
+    std::uint16_t code = 0;
+    std::string data;
+    std::unique_ptr<ConnectionInfo> info;
+    Event* next = nullptr;
+};
+
+EventPump::~EventPump() {
+    Event* list = take_all();
+    while (list) delete std::exchange(list, list->next);
+}
+
+void EventPump::start(Napi::Env env, Napi::Function dispatcher) {
+    wakeup_ = decltype(wakeup_)::New(env, dispatcher, "hyphae.events", 0, 1, this);
+    started_ = true;
+}
+
+void EventPump::release() {
+    if (!started_) return;
+    started_ = false;
+    wakeup_.Release();
+}
+
+void EventPump::discard_pending() {
+    Event* list = take_all();
+    while (list) delete std::exchange(list, list->next);
+}
+
+void EventPump::ref(Napi::Env env) {
+    if (started_) wakeup_.Ref(env);
+}
+
+void EventPump::unref(Napi::Env env) {
+    if (started_) wakeup_.Unref(env);
+}
+
+void EventPump::push(std::unique_ptr<Event> event) {
+    Event* node = event.release();
+    Event* head = head_.load(std::memory_order_relaxed);
+    do {
+        node->next = head;
+    } while (!head_.compare_exchange_weak(head, node, std::memory_order_release,
+                                          std::memory_order_relaxed));
+    // Only the push onto an empty stack wakes the JS thread: one wake-up per
+    // batch, however many events join it before JS runs.
+    if (head == nullptr) wakeup_.NonBlockingCall();
+}
+
+EventPump::Event* EventPump::take_all() {
+    Event* list = head_.exchange(nullptr, std::memory_order_acquire);
+    // The stack holds newest first; reverse into arrival order.
+    Event* ordered = nullptr;
+    while (list) {
+        Event* next = list->next;
+        list->next = ordered;
+        ordered = list;
+        list = next;
+    }
+    return ordered;
+}
+
+void EventPump::on_open(ConnectionInfo info) {
+    auto event = std::make_unique<Event>();
+    event->kind = EventKind::open;
+    event->id = info.id;
+    event->info = std::make_unique<ConnectionInfo>(std::move(info));
+    push(std::move(event));
+}
+
+void EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
+    auto event = std::make_unique<Event>();
+    event->kind = binary ? EventKind::binary_message : EventKind::text_message;
+    event->id = id;
+    event->data = std::move(payload);
+    push(std::move(event));
+}
+
+void EventPump::on_error(ConnectionId id, std::string what) {
+    auto event = std::make_unique<Event>();
+    event->kind = EventKind::error;
+    event->id = id;
+    event->data = std::move(what);
+    push(std::move(event));
+}
+
+void EventPump::on_close(ConnectionId id, std::uint16_t code, std::string reason) {
+    auto event = std::make_unique<Event>();
+    event->kind = EventKind::close;
+    event->id = id;
+    event->code = code;
+    event->data = std::move(reason);
+    push(std::move(event));
+}
+
+void EventPump::on_server_closed() {
+    auto event = std::make_unique<Event>();
+    event->kind = EventKind::server_closed;
+    push(std::move(event));
+}
+
+void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void*) {
+    // env is null when the thread-safe function is torn down with calls queued.
+    if (env == nullptr || pump == nullptr) return;
+    pump->drain(env, dispatcher);
+}
+
+namespace {
+
+Napi::Value open_value(Napi::Env env, const ConnectionInfo& info) {
+    auto value = Napi::Array::New(env, 3 + info.headers.size() * 2);
+    value.Set(0u, Napi::String::New(env, info.remote_address));
+    value.Set(1u, Napi::Number::New(env, info.remote_port));
+    value.Set(2u, Napi::String::New(env, info.target));
+    std::uint32_t index = 3;
+    for (const auto& [name, field] : info.headers) {
+        value.Set(index++, Napi::String::New(env, name));
+        value.Set(index++, Napi::String::New(env, field));
+    }
+    return value;
+}
+
+Napi::Value binary_value(Napi::Env env, std::string& payload) {
+    if (payload.size() < kExternalBufferMin) {
+        return Napi::Buffer<char>::Copy(env, payload.data(), payload.size());
+    }
+    // The JS Buffer takes over the bytes read by the core: no copy.
+    auto* owned = new std::string(std::move(payload));
+    return Napi::Buffer<char>::NewOrCopy(
+        env, owned->data(), owned->size(),
+        [](Napi::Env, char*, std::string* bytes) { delete bytes; }, owned);
+}
+
+}  // namespace
+
+void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
+    Event* list = take_all();
+    while (list) {
+        Napi::HandleScope scope(env);
+        std::size_t count = 0;
+        for (Event* e = list; e && count < kMaxBatch; e = e->next) ++count;
+
+        auto meta = Napi::Float64Array::New(env, count * 3);
+        double* slots = meta.Data();
+        auto values = Napi::Array::New(env, count);
+        bool server_closed = false;
+        for (std::size_t i = 0; i < count; ++i) {
+            std::unique_ptr<Event> event(std::exchange(list, list->next));
+            slots[i * 3] = static_cast<double>(event->kind);
+            slots[i * 3 + 1] = static_cast<double>(event->id);
+            slots[i * 3 + 2] = event->code;
+            Napi::Value value;
+            switch (event->kind) {
+                case EventKind::open:
+                    value = open_value(env, *event->info);
+                    break;
+                case EventKind::text_message:
+                case EventKind::error:
+                case EventKind::close:
+                    value = Napi::String::New(env, event->data.data(), event->data.size());
+                    break;
+                case EventKind::binary_message:
+                    value = binary_value(env, event->data);
+                    break;
+                case EventKind::server_closed:
+                    server_closed = true;
+                    value = env.Undefined();
+                    break;
+            }
+            values.Set(static_cast<std::uint32_t>(i), value);
+        }
+        if (server_closed && on_server_closed_) on_server_closed_();
+        try {
+            dispatcher.Call({meta, values, Napi::Number::New(env, static_cast<double>(count))});
+        } catch (...) {
+            // The dispatcher catches handler errors itself; should it throw
+            // anyway, free what is left before the error propagates.
+            while (list) delete std::exchange(list, list->next);
+            throw;
+        }
+    }
+}
+
+}  // namespace hyphae::binding

@@ -1,0 +1,70 @@
+#pragma once
+// Carries core events from the io threads to the JS thread. Producers push
+// onto a lock-free stack; the push that makes it non-empty wakes the JS thread
+// through one thread-safe-function call; the JS thread takes everything at
+// once and hands it to ONE JS dispatcher call per batch:
+//
+//   dispatch(meta: Float64Array, values: Array, count: number)
+//
+// meta holds [kind, connectionId, code] per event, values one JS value per
+// event (see EventKind). Per connection, events keep the order they were
+// produced in, since one connection's events all come from its io thread.
+#include <napi.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hyphae/event_sink.hpp"
+
+namespace hyphae::binding {
+
+enum class EventKind : std::uint8_t {
+    open = 1,            // value: [remoteAddress, remotePort, url, name0, value0, ...]
+    text_message = 2,    // value: string
+    binary_message = 3,  // value: Buffer
+    error = 4,           // value: string
+    close = 5,           // value: reason string; code in meta
+    server_closed = 6,   // value: undefined; the last event of a server
+};
+
+class EventPump : public EventSink {
+public:
+    EventPump() = default;
+    ~EventPump() override;
+
+    // JS thread. Creates the wake-up thread-safe function around `dispatcher`.
+    void start(Napi::Env env, Napi::Function dispatcher);
+    // JS thread. Called after the batch holding server_closed was taken and
+    // before it is dispatched, so the owner can join its io threads first.
+    void set_on_server_closed(std::function<void()> fn) { on_server_closed_ = std::move(fn); }
+    // JS thread. Lets go of the thread-safe function; no producer may push after.
+    void release();
+    // JS thread. Drops undelivered events (teardown).
+    void discard_pending();
+    void ref(Napi::Env env);
+    void unref(Napi::Env env);
+
+    // io threads
+    void on_open(ConnectionInfo info) override;
+    void on_message(ConnectionId id, std::string payload, bool binary) override;
+    void on_error(ConnectionId id, std::string what) override;
+    void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
+    void on_server_closed() override;
+
+private:
+    struct Event;
+
+    static void call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void* unused);
+    void push(std::unique_ptr<Event> event);
+    void drain(Napi::Env env, Napi::Function dispatcher);
+    Event* take_all();
+
+    std::atomic<Event*> head_{nullptr};
+    Napi::TypedThreadSafeFunction<EventPump, void, &EventPump::call_js> wakeup_;
+    bool started_ = false;
+    std::function<void()> on_server_closed_;
+};
+
+}  // namespace hyphae::binding

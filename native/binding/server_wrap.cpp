@@ -1,0 +1,256 @@
+#include "server_wrap.hpp"
+
+#include <chrono>
+
+namespace hyphae::binding {
+
+namespace {
+
+ConnectionId connection_id(const Napi::Value& value) {
+    if (!value.IsNumber()) return 0;
+    const double id = value.As<Napi::Number>().DoubleValue();
+    if (!(id >= 1 && id <= 9007199254740991.0)) return 0;
+    return static_cast<ConnectionId>(id);
+}
+
+std::string string_option(const Napi::Object& options, const char* name, std::string fallback) {
+    const auto value = options.Get(name);
+    return value.IsString() ? value.As<Napi::String>().Utf8Value() : fallback;
+}
+
+double number_option(const Napi::Object& options, const char* name, double fallback) {
+    const auto value = options.Get(name);
+    return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+// Copies a string (as UTF-8) or any ArrayBuffer view / ArrayBuffer into an
+// immutable payload. Returns false for other types.
+bool copy_payload(const Napi::Value& data, std::string& out) {
+    napi_env env = data.Env();
+    if (data.IsString()) {
+        std::size_t length = 0;
+        napi_get_value_string_utf8(env, data, nullptr, 0, &length);
+        out.resize(length);
+        // The size argument counts the terminating NUL napi writes.
+        napi_get_value_string_utf8(env, data, out.data(), length + 1, &length);
+        return true;
+    }
+    if (data.IsTypedArray()) {
+        auto view = data.As<Napi::TypedArray>();
+        const auto* bytes = static_cast<const char*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+        out.assign(bytes, view.ByteLength());
+        return true;
+    }
+    if (data.IsDataView()) {
+        auto view = data.As<Napi::DataView>();
+        const auto* bytes = static_cast<const char*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+        out.assign(bytes, view.ByteLength());
+        return true;
+    }
+    if (data.IsArrayBuffer()) {
+        auto buffer = data.As<Napi::ArrayBuffer>();
+        out.assign(static_cast<const char*>(buffer.Data()), buffer.ByteLength());
+        return true;
+    }
+    return false;
+}
+
+Napi::Error coded_error(Napi::Env env, const std::string& message, const std::string& code) {
+    auto error = Napi::Error::New(env, message);
+    error.Set("code", Napi::String::New(env, code));
+    return error;
+}
+
+// The errno name Node uses for common listen failures (EADDRINUSE...).
+std::string errno_name(const boost::system::error_code& ec) {
+    namespace errc = boost::system::errc;
+    if (ec == errc::address_in_use) return "EADDRINUSE";
+    if (ec == errc::permission_denied) return "EACCES";
+    if (ec == errc::address_not_available) return "EADDRNOTAVAIL";
+    if (ec == errc::invalid_argument) return "EINVAL";
+    return "ERR_HYPHAE_LISTEN";
+}
+
+}  // namespace
+
+Napi::Function ServerWrap::define(Napi::Env env) {
+    return DefineClass(env, "NativeServer",
+                       {
+                           InstanceMethod<&ServerWrap::listen>("listen"),
+                           InstanceMethod<&ServerWrap::send>("send"),
+                           InstanceMethod<&ServerWrap::end>("end"),
+                           InstanceMethod<&ServerWrap::terminate>("terminate"),
+                           InstanceMethod<&ServerWrap::ping>("ping"),
+                           InstanceMethod<&ServerWrap::close>("close"),
+                           InstanceMethod<&ServerWrap::address>("address"),
+                           InstanceMethod<&ServerWrap::ref>("ref"),
+                           InstanceMethod<&ServerWrap::unref>("unref"),
+                           InstanceMethod<&ServerWrap::connection_count>("connectionCount"),
+                       });
+}
+
+ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ServerWrap>(info) {
+    auto env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+        throw Napi::TypeError::New(env, "NativeServer(options, dispatcher)");
+    }
+    const auto options = info[0].As<Napi::Object>();
+    options_.host = string_option(options, "host", options_.host);
+    options_.port = static_cast<std::uint16_t>(number_option(options, "port", 0));
+    options_.path = string_option(options, "path", "");
+    options_.threads = static_cast<unsigned>(number_option(options, "threads", 0));
+    options_.max_payload_length = static_cast<std::size_t>(number_option(
+        options, "maxPayloadLength", static_cast<double>(options_.max_payload_length)));
+    options_.max_header_bytes = static_cast<std::size_t>(
+        number_option(options, "maxHeaderBytes", static_cast<double>(options_.max_header_bytes)));
+    options_.handshake_timeout = std::chrono::milliseconds(static_cast<long long>(number_option(
+        options, "handshakeTimeout", static_cast<double>(options_.handshake_timeout.count()))));
+    options_.backlog = static_cast<int>(number_option(options, "backlog", options_.backlog));
+    dispatcher_ = Napi::Persistent(info[1].As<Napi::Function>());
+}
+
+ServerWrap::~ServerWrap() {
+    // Normally stopped long before; this covers a wrapper collected at exit.
+    if (server_) server_->stop_now();
+    if (pump_) pump_->release();
+}
+
+Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (server_)
+        throw coded_error(env, "The server is already listening", "ERR_HYPHAE_ALREADY_LISTENING");
+
+    pump_ = std::make_shared<EventPump>();
+    pump_->start(env, dispatcher_.Value());
+    pump_->set_on_server_closed([this] { on_stopped(); });
+    server_ = std::make_unique<Server>(options_, pump_);
+    Endpoint endpoint;
+    try {
+        endpoint = server_->listen();
+    } catch (const boost::system::system_error& failure) {
+        server_.reset();
+        pump_->release();
+        pump_.reset();
+        auto error =
+            coded_error(env,
+                        std::string("listen ") + errno_name(failure.code()) + " " + options_.host +
+                            ":" + std::to_string(options_.port) + ": " + failure.code().message(),
+                        errno_name(failure.code()));
+        throw error;
+    }
+    // Registered after the thread-safe function, so it runs before Node's own
+    // teardown of it (cleanup hooks run in reverse order).
+    cleanup_.emplace(env.AddCleanupHook(&ServerWrap::teardown, this));
+    if (!referenced_) pump_->unref(env);
+    Ref();  // the JS object stays alive while the server runs, like net.Server
+
+    auto result = Napi::Object::New(env);
+    result.Set("address", endpoint.address);
+    result.Set("port", endpoint.port);
+    result.Set("family", endpoint.ipv6 ? "IPv6" : "IPv4");
+    return result;
+}
+
+Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    const ConnectionId id = connection_id(info[0]);
+    std::string bytes;
+    if (!copy_payload(info[1], bytes)) {
+        throw coded_error(env, "data must be a string, Buffer, TypedArray, DataView or ArrayBuffer",
+                          "ERR_HYPHAE_INVALID_DATA");
+    }
+    const bool binary = info[2].ToBoolean();
+    if (!server_ || id == 0) return Napi::Number::New(env, 0);
+    return Napi::Number::New(
+        env, static_cast<double>(
+                 server_->send(id, OutboundMessage{make_payload(std::move(bytes)), binary})));
+}
+
+Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    const ConnectionId id = connection_id(info[0]);
+    const auto code = static_cast<std::uint16_t>(
+        info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1000);
+    std::string reason =
+        info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : std::string();
+    if (!server_ || id == 0) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, server_->close(id, code, std::move(reason)));
+}
+
+Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    return Napi::Boolean::New(info.Env(), server_ && id != 0 && server_->terminate(id));
+}
+
+Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    std::string payload;
+    if (info.Length() > 1 && !info[1].IsUndefined() && !copy_payload(info[1], payload)) {
+        throw coded_error(info.Env(), "ping data must be a string or binary",
+                          "ERR_HYPHAE_INVALID_DATA");
+    }
+    return Napi::Boolean::New(info.Env(),
+                              server_ && id != 0 && server_->ping(id, std::move(payload)));
+}
+
+Napi::Value ServerWrap::close(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (!server_ || !server_->listening()) return Napi::Boolean::New(env, false);
+    const double grace = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 5000;
+    server_->stop(std::chrono::milliseconds(static_cast<long long>(grace < 0 ? 0 : grace)));
+    return Napi::Boolean::New(env, true);
+}
+
+Napi::Value ServerWrap::address(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    const auto endpoint = server_ ? server_->local_endpoint() : std::nullopt;
+    if (!endpoint) return env.Null();
+    auto result = Napi::Object::New(env);
+    result.Set("address", endpoint->address);
+    result.Set("port", endpoint->port);
+    result.Set("family", endpoint->ipv6 ? "IPv6" : "IPv4");
+    return result;
+}
+
+Napi::Value ServerWrap::ref(const Napi::CallbackInfo& info) {
+    referenced_ = true;
+    if (pump_) pump_->ref(info.Env());
+    return info.This();
+}
+
+Napi::Value ServerWrap::unref(const Napi::CallbackInfo& info) {
+    referenced_ = false;
+    if (pump_) pump_->unref(info.Env());
+    return info.This();
+}
+
+Napi::Value ServerWrap::connection_count(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(),
+                             server_ ? static_cast<double>(server_->connection_count()) : 0);
+}
+
+void ServerWrap::on_stopped() {
+    // The last io thread reported; joining returns at once.
+    server_->join();
+    server_.reset();
+    pump_->release();
+    if (cleanup_) {
+        cleanup_->Remove(Env());
+        cleanup_.reset();
+    }
+    Unref();
+}
+
+void ServerWrap::teardown(ServerWrap* self) {
+    self->cleanup_.reset();
+    if (self->server_) {
+        self->server_->stop_now();
+        self->server_.reset();
+    }
+    if (self->pump_) {
+        self->pump_->discard_pending();
+        self->pump_->release();
+    }
+}
+
+}  // namespace hyphae::binding

@@ -1,0 +1,46 @@
+#pragma once
+// The JS-facing server object. Every method returns at once: sends, closes
+// and pings are posted to the io thread owning the connection.
+#include <napi.h>
+
+#include <memory>
+
+#include "event_pump.hpp"
+#include "hyphae/server.hpp"
+
+namespace hyphae::binding {
+
+class ServerWrap : public Napi::ObjectWrap<ServerWrap> {
+public:
+    static Napi::Function define(Napi::Env env);
+
+    // new NativeServer(options, dispatcher)
+    explicit ServerWrap(const Napi::CallbackInfo& info);
+    ~ServerWrap() override;
+
+private:
+    Napi::Value listen(const Napi::CallbackInfo& info);
+    Napi::Value send(const Napi::CallbackInfo& info);
+    Napi::Value end(const Napi::CallbackInfo& info);
+    Napi::Value terminate(const Napi::CallbackInfo& info);
+    Napi::Value ping(const Napi::CallbackInfo& info);
+    Napi::Value close(const Napi::CallbackInfo& info);
+    Napi::Value address(const Napi::CallbackInfo& info);
+    Napi::Value ref(const Napi::CallbackInfo& info);
+    Napi::Value unref(const Napi::CallbackInfo& info);
+    Napi::Value connection_count(const Napi::CallbackInfo& info);
+
+    // JS thread, once the io threads have finished.
+    void on_stopped();
+    // Environment teardown (process exit, worker termination).
+    static void teardown(ServerWrap* self);
+
+    ServerOptions options_;
+    Napi::FunctionReference dispatcher_;
+    std::shared_ptr<EventPump> pump_;
+    std::unique_ptr<Server> server_;
+    std::optional<Napi::Env::CleanupHook<void (*)(ServerWrap*), ServerWrap>> cleanup_;
+    bool referenced_ = true;
+};
+
+}  // namespace hyphae::binding

@@ -1,0 +1,98 @@
+// A WebSocket client over a bare TCP socket, for frames that a well-behaved
+// library never sends (unmasked client frames, invalid UTF-8).
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+
+export async function rawConnect(port, path = '/') {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const key = randomBytes(16).toString('base64');
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\n` +
+      `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`,
+  );
+  let buffered = Buffer.alloc(0);
+  const frames = [];
+  let waiter = null;
+  let headerDone = false;
+  let status = 0;
+  const headerReady = new Promise((resolve, reject) => {
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (!headerDone) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        status = Number(buffered.subarray(0, end).toString().split(' ')[1]);
+        buffered = buffered.subarray(end + 4);
+        headerDone = true;
+        resolve();
+      }
+      for (let frame = parseFrame(buffered); frame; frame = parseFrame(buffered)) {
+        buffered = buffered.subarray(frame.size);
+        frames.push(frame);
+        waiter?.();
+      }
+    });
+    socket.once('error', reject);
+  });
+  await headerReady;
+  const ended = new Promise((resolve) => socket.once('close', resolve));
+
+  return {
+    status,
+    socket,
+    ended,
+    send(opcode, payload, { mask = true, fin = true } = {}) {
+      socket.write(buildFrame(opcode, payload, { mask, fin }));
+    },
+    /** Resolves with the next frame the server sends. */
+    async nextFrame() {
+      while (frames.length === 0) {
+        await new Promise((resolve) => {
+          waiter = resolve;
+          socket.once('close', resolve);
+        });
+        if (frames.length === 0 && socket.destroyed) throw new Error('socket closed without a frame');
+      }
+      return frames.shift();
+    },
+  };
+}
+
+export function buildFrame(opcode, payload, { mask = true, fin = true } = {}) {
+  const length = payload.length;
+  const header = [(fin ? 0x80 : 0) | opcode];
+  const maskBit = mask ? 0x80 : 0;
+  if (length < 126) header.push(maskBit | length);
+  else if (length < 65536) header.push(maskBit | 126, length >> 8, length & 0xff);
+  else throw new Error('test frames are small');
+  if (!mask) return Buffer.concat([Buffer.from(header), payload]);
+  const key = randomBytes(4);
+  const masked = Buffer.from(payload);
+  for (let i = 0; i < masked.length; i++) masked[i] ^= key[i % 4];
+  return Buffer.concat([Buffer.from(header), key, masked]);
+}
+
+function parseFrame(bytes) {
+  if (bytes.length < 2) return null;
+  let length = bytes[1] & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (bytes.length < 4) return null;
+    length = bytes.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (bytes.length < 10) return null;
+    length = Number(bytes.readBigUInt64BE(2));
+    offset = 10;
+  }
+  if (bytes.length < offset + length) return null;
+  const payload = bytes.subarray(offset, offset + length);
+  const frame = { opcode: bytes[0] & 0x0f, payload, size: offset + length };
+  if (frame.opcode === 0x8 && payload.length >= 2) {
+    frame.closeCode = payload.readUInt16BE(0);
+    frame.closeReason = payload.subarray(2).toString();
+  }
+  return frame;
+}

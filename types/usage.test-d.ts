@@ -1,0 +1,45 @@
+// Compiled (not run) by `npm run typecheck`: the typings must accept these
+// uses and reject the ones marked @ts-expect-error.
+import { CloseCodes, ErrorCodes, HyphaeError, WebSocketServer, type ServerWebSocket } from 'hyphae';
+
+interface UserData {
+  user: string;
+}
+
+const server = new WebSocketServer<UserData>({
+  host: '127.0.0.1',
+  port: 0,
+  path: '/ws',
+  open(ws) {
+    ws.data = { user: ws.headers['x-user'] ?? 'anonymous' };
+  },
+  message(ws, data, isBinary) {
+    const queued: number = ws.send(data, isBinary);
+    if (queued === 0) ws.close(CloseCodes.GOING_AWAY, 'gone');
+  },
+  close(ws, code, reason) {
+    const user: string = ws.data.user;
+    void [user, code.toFixed(), reason.length];
+  },
+});
+
+server.on('connection', (ws: ServerWebSocket<UserData>, request) => {
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary && typeof data === 'string') ws.send(data.toUpperCase());
+  });
+  void request.remoteAddress;
+});
+
+async function main(): Promise<void> {
+  const { port, family } = await server.listen();
+  void [port.toFixed(), family];
+  server.send(1, new Uint8Array([1, 2]));
+  // @ts-expect-error numbers are not sendable
+  server.send(1, 42);
+  // @ts-expect-error unknown option
+  new WebSocketServer({ prot: 1 });
+  await server.close({ timeout: 100 });
+  const error = new HyphaeError(ErrorCodes.INVALID_DATA, 'x');
+  void error.code;
+}
+void main;
