@@ -58,12 +58,14 @@ describe('server lifecycle', () => {
     const client = await connect(`ws://127.0.0.1:${server.address().port}`);
     const [ws] = await connection;
     const serverSide = once(ws, 'close');
+    const clientSide = closed(client);
+    const lastMessage = nextMessage(client);
     ws.send('last words');
     ws.close(4000, 'bye from server');
     expect(ws.readyState).toBe(2);
-    const [data] = await nextMessage(client);
+    const [data] = await lastMessage;
     expect(data.toString()).toBe('last words');
-    expect(await closed(client)).toEqual([4000, 'bye from server']);
+    expect(await clientSide).toEqual([4000, 'bye from server']);
     expect(await serverSide).toEqual([4000, 'bye from server']);
     expect(ws.send('too late')).toBe(0);
     ws.close(); // idempotent

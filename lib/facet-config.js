@@ -1,0 +1,112 @@
+// Configuration of the Mycelia websocket facet, shaped as seed 001:
+//   websocket  { type, port, host, path, options: { maxPayload, perMessageDeflate, ... } }
+//   connection { maxConnections, connectionTimeout, pingInterval, pingTimeout, generateConnectionId }
+//   routing    { defaultPath, enableBroadcast, enableDirectSend, transformIncoming, transformOutgoing }
+// Every key is checked; an unknown or ill-typed one is an error naming it.
+import { randomUUID } from 'node:crypto';
+import { invalidOption, unknownOption } from './errors.js';
+
+const isString = (v) => typeof v === 'string' && v.length > 0;
+const isPort = (v) => Number.isInteger(v) && v >= 0 && v <= 65535;
+const isPositiveInt = (v) => Number.isInteger(v) && v > 0;
+const isNonNegativeInt = (v) => Number.isInteger(v) && v >= 0;
+const isBool = (v) => typeof v === 'boolean';
+const isFunction = (v) => typeof v === 'function';
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// [check, expectation, default]
+const WEBSOCKET = {
+  // 'ws' and 'uws' are accepted so configs written for other hooks work
+  // unchanged; hyphae serves them all with its native core.
+  type: [(v) => ['hyphae', 'native', 'ws', 'uws'].includes(v), 'one of "hyphae", "native", "ws", "uws"', 'hyphae'],
+  port: [isPort, 'an integer from 0 to 65535', 8080],
+  host: [isString, 'a non-empty string', '0.0.0.0'],
+  path: [(v) => typeof v === 'string' && v.startsWith('/'), 'a string starting with "/"', '/ws'],
+  logger: [(v) => isPlainObject(v) && isFunction(v.error), 'an object with an error() method', console],
+};
+
+const SERVER_OPTIONS = {
+  maxPayload: [isPositiveInt, 'a positive integer (bytes)', 1024 * 1024],
+  // Accepted for compatibility; compression is a later issue (docs/facet.md).
+  perMessageDeflate: [(v) => isBool(v) || isPlainObject(v), 'a boolean or an object', false],
+  clientTracking: [isBool, 'a boolean', true],
+  threads: [(v) => Number.isInteger(v) && v >= 0 && v <= 64, 'an integer from 0 to 64', 0],
+  maxHeaderBytes: [(v) => Number.isInteger(v) && v >= 256, 'an integer >= 256 (bytes)', 16 * 1024],
+  backlog: [isPositiveInt, 'a positive integer', 511],
+  closeTimeout: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 5000],
+};
+
+const CONNECTION = {
+  // Accepted and documented; enforced by the hardening issue (docs/facet.md).
+  maxConnections: [isPositiveInt, 'a positive integer', 1000],
+  connectionTimeout: [isPositiveInt, 'a positive integer (milliseconds)', 30_000],
+  pingInterval: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 25_000],
+  pingTimeout: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 5_000],
+  generateConnectionId: [isFunction, 'a function', () => randomUUID()],
+};
+
+const ROUTING = {
+  defaultPath: [isString, 'a non-empty string', 'websocket://message'],
+  enableBroadcast: [isBool, 'a boolean', true],
+  enableDirectSend: [isBool, 'a boolean', true],
+  transformIncoming: [isFunction, 'a function', null],
+  transformOutgoing: [isFunction, 'a function', null],
+};
+
+function resolveSection(name, given, schema) {
+  if (given === undefined || given === null) given = {};
+  if (!isPlainObject(given)) throw invalidOption(name, 'an object', given);
+  const resolved = {};
+  for (const [key, [, , fallback]] of Object.entries(schema)) resolved[key] = fallback;
+  for (const [key, value] of Object.entries(given)) {
+    const rule = schema[key];
+    if (!rule) throw unknownOption(`${name}.${key}`, Object.keys(schema).map((k) => `${name}.${k}`));
+    if (value === undefined) continue;
+    if (!rule[0](value)) throw invalidOption(`${name}.${key}`, rule[1], value);
+    resolved[key] = value;
+  }
+  return resolved;
+}
+
+/**
+ * @param {{ websocket?: object, connection?: object, routing?: object }} config
+ *   The websocket section may also hold `connection` and `routing` itself.
+ */
+export function resolveFacetConfig(config = {}) {
+  if (!isPlainObject(config)) throw invalidOption('config', 'an object', config);
+  for (const key of Object.keys(config)) {
+    if (!['websocket', 'connection', 'routing'].includes(key)) {
+      throw unknownOption(key, ['websocket', 'connection', 'routing']);
+    }
+  }
+  const { options, connection, routing, ...websocketOnly } = isPlainObject(config.websocket) ? config.websocket : {};
+  if (config.websocket !== undefined && !isPlainObject(config.websocket)) {
+    throw invalidOption('websocket', 'an object', config.websocket);
+  }
+  return {
+    websocket: resolveSection('websocket', websocketOnly, WEBSOCKET),
+    options: resolveSection('websocket.options', options, SERVER_OPTIONS),
+    connection: resolveSection('connection', { ...connection, ...config.connection }, CONNECTION),
+    routing: resolveSection('routing', { ...routing, ...config.routing }, ROUTING),
+  };
+}
+
+/** Start-time overrides: `start({ port, host, path, callback })`. */
+export function resolveStartOptions(options, websocket) {
+  if (options === undefined || options === null) options = {};
+  if (!isPlainObject(options)) throw invalidOption('start options', 'an object', options);
+  const merged = { port: websocket.port, host: websocket.host, path: websocket.path, callback: null };
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key === 'callback') {
+      if (!isFunction(value)) throw invalidOption('callback', 'a function', value);
+      merged.callback = value;
+    } else if (key in WEBSOCKET && key !== 'type' && key !== 'logger') {
+      if (!WEBSOCKET[key][0](value)) throw invalidOption(key, WEBSOCKET[key][1], value);
+      merged[key] = value;
+    } else {
+      throw unknownOption(key, ['port', 'host', 'path', 'callback']);
+    }
+  }
+  return merged;
+}
