@@ -42,6 +42,14 @@ export class ServerWebSocket extends EventEmitter {
   }
 
   /**
+   * Bytes queued for this connection and not yet written to its socket,
+   * counted from the moment send() returns.
+   */
+  get bufferedAmount() {
+    return this.readyState === ReadyState.CLOSED ? 0 : this.#native.bufferedAmount(this.id);
+  }
+
+  /**
    * Queues a message. Strings go as text frames, binary data as binary
    * frames unless `isBinary` says otherwise.
    * @returns {number} bytes queued on the wire, or 0 when the connection is not open

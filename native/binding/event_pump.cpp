@@ -41,6 +41,7 @@ void EventPump::release() {
 }
 
 void EventPump::discard_pending() {
+    statuses_.clear();
     Event* list = take_all();
     while (list) delete std::exchange(list, list->next);
 }
@@ -51,6 +52,11 @@ void EventPump::ref(Napi::Env env) {
 
 void EventPump::unref(Napi::Env env) {
     if (started_) wakeup_.Unref(env);
+}
+
+std::shared_ptr<ConnectionStatus> EventPump::status(ConnectionId id) const {
+    const auto it = statuses_.find(id);
+    return it == statuses_.end() ? nullptr : it->second;
 }
 
 void EventPump::push(std::unique_ptr<Event> event) {
@@ -170,11 +176,15 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
             Napi::Value value;
             switch (event->kind) {
                 case EventKind::open:
+                    statuses_[event->id] = event->info->status;
                     value = open_value(env, *event->info);
+                    break;
+                case EventKind::close:
+                    statuses_.erase(event->id);
+                    value = Napi::String::New(env, event->data.data(), event->data.size());
                     break;
                 case EventKind::text_message:
                 case EventKind::error:
-                case EventKind::close:
                     value = Napi::String::New(env, event->data.data(), event->data.size());
                     break;
                 case EventKind::binary_message:

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "hyphae/event_sink.hpp"
 
@@ -45,6 +46,9 @@ public:
     void discard_pending();
     void ref(Napi::Env env);
     void unref(Napi::Env env);
+    // JS thread. The status of a connection JS has seen open and not yet
+    // closed; null otherwise (so JS-side calls on unknown ids are refused).
+    std::shared_ptr<ConnectionStatus> status(ConnectionId id) const;
 
     // io threads
     void on_open(ConnectionInfo info) override;
@@ -65,6 +69,7 @@ private:
     Napi::TypedThreadSafeFunction<EventPump, void, &EventPump::call_js> wakeup_;
     bool started_ = false;
     std::function<void()> on_server_closed_;
+    std::unordered_map<ConnectionId, std::shared_ptr<ConnectionStatus>> statuses_;  // JS thread
 };
 
 }  // namespace hyphae::binding

@@ -86,6 +86,7 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::ref>("ref"),
                            InstanceMethod<&ServerWrap::unref>("unref"),
                            InstanceMethod<&ServerWrap::connection_count>("connectionCount"),
+                           InstanceMethod<&ServerWrap::buffered_amount>("bufferedAmount"),
                        });
 }
 
@@ -160,10 +161,19 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
                           "ERR_HYPHAE_INVALID_DATA");
     }
     const bool binary = info[2].ToBoolean();
-    if (!server_ || id == 0) return Napi::Number::New(env, 0);
-    return Napi::Number::New(
-        env, static_cast<double>(
-                 server_->send(id, OutboundMessage{make_payload(std::move(bytes)), binary})));
+    // Only connections JS has seen open (and not yet closed) are addressable.
+    auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    if (!status) return Napi::Number::New(env, 0);
+    const auto queued = server_->send(id, OutboundMessage{make_payload(std::move(bytes)), binary},
+                                      std::move(status));
+    return Napi::Number::New(env, static_cast<double>(queued));
+}
+
+Napi::Value ServerWrap::buffered_amount(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    const auto status = pump_ && id != 0 ? pump_->status(id) : nullptr;
+    const auto amount = status ? status->buffered_amount.load(std::memory_order_relaxed) : 0;
+    return Napi::Number::New(info.Env(), static_cast<double>(amount > 0 ? amount : 0));
 }
 
 Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {

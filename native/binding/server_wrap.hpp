@@ -29,6 +29,7 @@ private:
     Napi::Value ref(const Napi::CallbackInfo& info);
     Napi::Value unref(const Napi::CallbackInfo& info);
     Napi::Value connection_count(const Napi::CallbackInfo& info);
+    Napi::Value buffered_amount(const Napi::CallbackInfo& info);
 
     // JS thread, once the io threads have finished.
     void on_stopped();

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NativeServer } from '../../lib/native.js';
 import { connect, nextMessage, startEchoServer } from './helpers/clients.js';
+import { rawConnect } from './helpers/raw-client.js';
 
 describe('sending by id', () => {
   let fixture;
@@ -45,8 +46,9 @@ describe('sending by id', () => {
       expect(native.send(id, 'x', false)).toBe(0);
       expect(native.end(id, 1000, '')).toBe(false);
     }
-    // A well-formed id that belongs to nobody: queued, then dropped by its io thread.
-    expect(native.send(64 * 12345, 'x', false)).toBeGreaterThan(0);
+    // A well-formed id that belongs to no connection JS has seen open.
+    expect(native.send(64 * 12345, 'x', false)).toBe(0);
+    expect(native.bufferedAmount(64 * 12345)).toBe(0);
     const stopped = new Promise((resolve) => {
       native.close(0);
       // The dispatcher given above ignores events; poll the native state.
@@ -58,5 +60,25 @@ describe('sending by id', () => {
       }, 5);
     });
     await stopped;
+  });
+
+  it('bufferedAmount counts what a slow reader has not taken yet, and drains to 0', async () => {
+    fixture = await startEchoServer();
+    const connection = once(fixture.server, 'connection');
+    const raw = await rawConnect(fixture.port);
+    const [ws] = await connection;
+    raw.socket.pause(); // stop reading: the kernel buffers fill, then the core's queue
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    let queued = 0;
+    for (let i = 0; i < 20; i++) queued += ws.send(chunk);
+    // Counted as soon as send() returns, before the io thread has seen it.
+    expect(ws.bufferedAmount).toBeGreaterThan(0);
+    expect(ws.bufferedAmount).toBeLessThanOrEqual(queued);
+    expect(queued).toBe(20 * (1024 * 1024 + 10));
+    raw.socket.resume();
+    await expect.poll(() => ws.bufferedAmount, { timeout: 20_000 }).toBe(0);
+    raw.socket.destroy();
+    await once(ws, 'close');
+    expect(ws.bufferedAmount).toBe(0);
   });
 });

@@ -115,12 +115,24 @@ bool Server::post_to_owner(ConnectionId id, Fn&& fn) {
     return true;
 }
 
-std::size_t Server::send(ConnectionId id, OutboundMessage message) {
+std::size_t Server::send(ConnectionId id, OutboundMessage message,
+                         std::shared_ptr<ConnectionStatus> status) {
     const std::size_t bytes = frame_size(message.payload->size());
-    const bool posted = post_to_owner(id, [message = std::move(message)](Session& session) mutable {
-        session.send(std::move(message));
+    const State state = state_.load();
+    if (state != State::listening && state != State::stopping) return 0;
+    if (owner_thread(id) >= workers_.size() || id == 0) return 0;
+    if (status) status->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+    Worker& worker = *workers_[owner_thread(id)];
+    net::post(worker.io(), [&worker, id, bytes, message = std::move(message),
+                            status = std::move(status)]() mutable {
+        if (auto session = worker.sessions().find(id)) {
+            session->send(std::move(message), status != nullptr);
+        } else if (status) {
+            // The connection is gone: the message is dropped, not buffered.
+            status->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        }
     });
-    return posted ? bytes : 0;
+    return bytes;
 }
 
 bool Server::close(ConnectionId id, std::uint16_t code, std::string reason) {

@@ -145,6 +145,7 @@ void Session::on_accept(beast::error_code ec) {
     info.remote_port = handshake_->remote_port;
     const auto& request = handshake_->request;
     info.target = std::string(request.target());
+    info.status = status_;
     for (const auto& field : request) {
         info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
     }
@@ -193,9 +194,14 @@ void Session::on_read_failed(beast::error_code ec) {
     finish(true, close_code::abnormal, {});
 }
 
-void Session::send(OutboundMessage message) {
-    if (state_ != State::open || pending_close_) return;
-    buffered_ += frame_size(message.payload->size());
+void Session::send(OutboundMessage message, bool counted) {
+    const std::size_t bytes = frame_size(message.payload->size());
+    if (state_ != State::open || pending_close_) {
+        if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        return;
+    }
+    if (!counted) status_->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+    buffered_ += bytes;
     queue_.push_back(std::move(message));
     if (!writing_) write_next();
 }
@@ -204,13 +210,17 @@ void Session::write_next() {
     const auto& message = queue_[queue_head_];
     writing_ = true;
     ws_.binary(message.binary);
+    // The handler holds the payload: finish() may clear the queue while the
+    // write is still in flight.
     ws_.async_write(net::buffer(*message.payload),
-                    [self = shared_from_this(), bytes = frame_size(message.payload->size())](
+                    [self = shared_from_this(), payload = message.payload,
+                     bytes = frame_size(message.payload->size())](
                         beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
 }
 
 void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
     writing_ = false;
+    status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(frame_bytes));
     if (state_ == State::finished) return;
     buffered_ -= frame_bytes;
     queue_[queue_head_] = OutboundMessage{};
@@ -282,6 +292,10 @@ void Session::terminate() {
 void Session::finish(bool report, std::uint16_t code, std::string reason) {
     if (state_ == State::finished) return;
     state_ = State::finished;
+    // Frames that will never be written no longer count as buffered; a write
+    // still in flight is subtracted when it completes.
+    const std::size_t in_flight = writing_ ? frame_size(queue_[queue_head_].payload->size()) : 0;
+    status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(buffered_ - in_flight));
     std::vector<OutboundMessage>().swap(queue_);
     queue_head_ = 0;
     buffered_ = 0;

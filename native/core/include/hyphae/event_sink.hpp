@@ -3,11 +3,13 @@
 // threads (several at once when the server has several) and must be
 // thread-safe; they must not call back into the session synchronously.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hyphae/connection_id.hpp"
+#include "hyphae/connection_status.hpp"
 
 namespace hyphae {
 
@@ -17,6 +19,7 @@ struct ConnectionInfo {
     std::uint16_t remote_port = 0;
     std::string target;  // request target as sent: path plus query
     std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+    std::shared_ptr<ConnectionStatus> status;                  // readable from any thread
 };
 
 class EventSink {

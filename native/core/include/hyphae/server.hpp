@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hyphae/asio.hpp"
+#include "hyphae/connection_status.hpp"
 #include "hyphae/event_sink.hpp"
 #include "hyphae/outbound_message.hpp"
 #include "hyphae/server_options.hpp"
@@ -41,7 +42,10 @@ public:
 
     // Returns the bytes queued on the wire, or 0 when the id cannot belong to
     // a connection of this server. A connection that closed meanwhile drops it.
-    std::size_t send(ConnectionId id, OutboundMessage message);
+    // With `status` (the connection's, from its open event) the bytes count
+    // in its buffered_amount from this call on.
+    std::size_t send(ConnectionId id, OutboundMessage message,
+                     std::shared_ptr<ConnectionStatus> status = nullptr);
     bool close(ConnectionId id, std::uint16_t code, std::string reason);
     bool ping(ConnectionId id, std::string payload);
     bool terminate(ConnectionId id);

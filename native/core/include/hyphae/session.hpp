@@ -10,6 +10,7 @@
 
 #include "hyphae/asio.hpp"
 #include "hyphae/connection_id.hpp"
+#include "hyphae/connection_status.hpp"
 #include "hyphae/outbound_message.hpp"
 
 namespace hyphae {
@@ -26,11 +27,13 @@ public:
     ConnectionId id() const { return id_; }
     bool is_open() const { return state_ == State::open; }
     std::size_t buffered_amount() const { return buffered_; }
+    const std::shared_ptr<ConnectionStatus>& status() const { return status_; }
 
     // Reads the upgrade request, applies the policy, completes the handshake.
     void start();
-    // Queues a message; dropped unless the connection is open.
-    void send(OutboundMessage message);
+    // Queues a message; dropped unless the connection is open. `counted`:
+    // the sender already added its frame bytes to status().buffered_amount.
+    void send(OutboundMessage message, bool counted = false);
     // Starts the close handshake after everything already queued is written.
     void close(std::uint16_t code, std::string reason);
     void ping(std::string payload);
@@ -67,6 +70,7 @@ private:
     std::vector<OutboundMessage> queue_;
     std::size_t queue_head_ = 0;
     std::size_t buffered_ = 0;
+    std::shared_ptr<ConnectionStatus> status_ = std::make_shared<ConnectionStatus>();
     std::optional<websocket::close_reason> pending_close_;
     State state_ = State::handshaking;
     bool writing_ = false;

@@ -1,0 +1,378 @@
+// The websocket facet of the Mycelia contract (seed 000), as plain members
+// over a WebSocketServer. createWebSocketFacet() serves plain Node;
+// lib/hook.js wraps the same members in a framework Facet.
+import { randomUUID } from 'node:crypto';
+import { WebSocketServer } from './server.js';
+import { WebSocketConnection, encodeOutgoing } from './connection.js';
+import { MessageRouter } from './router.js';
+import { ReplyCodes, errorReply, parseEnvelope, resultReply } from './envelope.js';
+import { resolveFacetConfig, resolveStartOptions } from './facet-config.js';
+import { ErrorCodes, HyphaeError } from './errors.js';
+
+/** Paths a client may not use unless the application registered a handler for them. */
+export const SERVER_ONLY_PATHS = Object.freeze(['websocket://send', 'websocket://broadcast', 'websocket://close']);
+
+// What `_server` holds before start() and after stop(): the contract wants a
+// non-null object from build time on.
+const IDLE_SERVER = Object.freeze({ listening: false, idle: true });
+
+/**
+ * @param {object} [rawConfig] { websocket, connection, routing } (seed 001)
+ * @param {{ kernel?: () => ({ messages: any, router: any } | null) }} [environment]
+ *   `kernel` returns the message system to route through, when there is one.
+ * @returns {{ members: object, dispose: () => Promise<void> }}
+ */
+export function createFacetMembers(rawConfig = {}, environment = {}) {
+  const config = resolveFacetConfig(rawConfig);
+  const { logger } = config.websocket;
+  const { routing } = config;
+  const router = new MessageRouter();
+  const connections = new Map(); // connection id (string) -> WebSocketConnection
+  const byNativeId = new Map(); // ServerWebSocket id (number) -> WebSocketConnection
+  const listeners = { connection: [], disconnection: [], error: [], binary: [] };
+  let server = null;
+  let running = false;
+  let stopping = null;
+  let bound = null;
+
+  // Calls an application handler; a throw or a rejection is logged and
+  // passed to the error handlers, never to the caller.
+  function invoke(kind, fn, args) {
+    try {
+      const result = fn(...args);
+      if (result && typeof result.then === 'function') result.then(undefined, (error) => handlerFailed(kind, error, args[0]));
+    } catch (error) {
+      handlerFailed(kind, error, args[0]);
+    }
+  }
+
+  function handlerFailed(kind, error, connection) {
+    logger.error(`hyphae: ${kind} handler failed:`, error);
+    if (kind !== 'error') for (const fn of listeners.error) invoke('error', fn, [connection ?? null, error]);
+  }
+
+  function addListener(kind, fn, method) {
+    if (typeof fn !== 'function') {
+      throw new HyphaeError(ErrorCodes.INVALID_HANDLER, `${method} expects a function`);
+    }
+    listeners[kind].push(fn);
+    return () => {
+      const index = listeners[kind].indexOf(fn);
+      if (index >= 0) listeners[kind].splice(index, 1);
+    };
+  }
+
+  function connectionId(socket) {
+    try {
+      const id = config.connection.generateConnectionId(socket);
+      if ((typeof id === 'string' && id.length > 0) || typeof id === 'number') {
+        const text = String(id);
+        if (!connections.has(text)) return text;
+      }
+      logger.error('hyphae: generateConnectionId returned an empty or duplicate id; using a UUID');
+    } catch (error) {
+      logger.error('hyphae: generateConnectionId failed; using a UUID', error);
+    }
+    return randomUUID();
+  }
+
+  function onOpen(socket) {
+    const connection = new WebSocketConnection(socket, connectionId(socket));
+    connections.set(connection.id, connection);
+    byNativeId.set(socket.id, connection);
+    for (const fn of listeners.connection) invoke('connection', fn, [connection]);
+  }
+
+  function onMessage(socket, data, isBinary) {
+    const connection = byNativeId.get(socket.id);
+    if (!connection) return;
+    connection.updateActivity();
+    if (isBinary) {
+      if (listeners.binary.length === 0) {
+        sendReply(connection, errorReply(ReplyCodes.BINARY_NOT_SUPPORTED, 'Binary messages are not supported'));
+        return;
+      }
+      for (const fn of listeners.binary) invoke('binary', fn, [connection, data]);
+      return;
+    }
+    processEnvelope(connection, data).then(
+      (reply) => sendReply(connection, reply),
+      (error) => handlerFailed('message', error, connection),
+    );
+  }
+
+  function onClose(socket, code, reason) {
+    const connection = byNativeId.get(socket.id);
+    if (!connection) return;
+    byNativeId.delete(socket.id);
+    connections.delete(connection.id);
+    for (const fn of listeners.disconnection) invoke('disconnection', fn, [connection, code, reason]);
+  }
+
+  function onProtocolError(socket, error) {
+    const connection = byNativeId.get(socket.id);
+    for (const fn of listeners.error) invoke('error', fn, [connection ?? null, error]);
+  }
+
+  function sendReply(connection, reply) {
+    if (reply === undefined || reply === null || !connection.isOpen()) return;
+    let outgoing = reply;
+    if (routing.transformOutgoing) {
+      try {
+        outgoing = routing.transformOutgoing(reply, connection);
+      } catch (error) {
+        handlerFailed('transformOutgoing', error, connection);
+        return;
+      }
+      if (outgoing === undefined || outgoing === null) return;
+    }
+    connection.socket.send(typeof outgoing === 'string' ? outgoing : JSON.stringify(outgoing));
+  }
+
+  // The request pipeline: parse, transform, refuse server-only paths, route
+  // (own table first, then the kernel's message system when there is one),
+  // and build the reply. Resolves with the reply; never rejects for bad input.
+  async function processEnvelope(connection, wsMessage) {
+    const parsed = parseEnvelope(wsMessage);
+    if (parsed.reply) return parsed.reply;
+    let envelope = parsed.envelope;
+    if (routing.transformIncoming) {
+      try {
+        envelope = await routing.transformIncoming(envelope, connection);
+      } catch (error) {
+        return errorReply(ReplyCodes.HANDLER_ERROR, messageOf(error), correlationOf(parsed.envelope));
+      }
+      if (envelope === undefined || envelope === null) return undefined; // dropped by the transform
+      if (typeof envelope !== 'object') {
+        return errorReply(ReplyCodes.INVALID_MESSAGE, 'transformIncoming must return an object');
+      }
+    }
+    const correlationId = correlationOf(envelope);
+    const path = envelope.path ?? routing.defaultPath;
+    let traceId = envelope.metadata?.traceId ?? null;
+    if (typeof path !== 'string' || path.length === 0) {
+      return errorReply(ReplyCodes.INVALID_MESSAGE, 'Message path must be a non-empty string', correlationId, traceId);
+    }
+    const body = envelope.body ?? {};
+    const match = router.match(path);
+    if (!match && SERVER_ONLY_PATHS.includes(path)) {
+      return errorReply(ReplyCodes.PATH_FORBIDDEN, `Path ${path} may not be used by clients`, correlationId, traceId);
+    }
+    traceId ??= randomUUID();
+
+    if (match) {
+      const message = {
+        path,
+        body,
+        correlationId,
+        connectionId: connection.id,
+        metadata: { traceId, headers: envelope.metadata?.headers ?? {} },
+      };
+      try {
+        const result = await match.handler(message, match.params, { connection, connectionId: connection.id });
+        return resultReply(result, correlationId, traceId);
+      } catch (error) {
+        return errorReply(ReplyCodes.HANDLER_ERROR, messageOf(error), correlationId, traceId);
+      }
+    }
+
+    const kernel = environment.kernel?.();
+    if (!kernel) return errorReply(ReplyCodes.ROUTE_NOT_FOUND, 'Route not found', correlationId, traceId);
+    return routeThroughKernel(kernel, connection, { path, body, correlationId, traceId });
+  }
+
+  async function routeThroughKernel(kernel, connection, { path, body, correlationId, traceId }) {
+    let message;
+    let result;
+    try {
+      message = kernel.messages.create(path, body, {
+        meta: { traceId, correlationId, connectionId: connection.id, websocket: true, processImmediately: true },
+      });
+      result = await kernel.router.route(message);
+    } catch (error) {
+      return errorReply(ReplyCodes.ROUTING_ERROR, messageOf(error), correlationId, traceId);
+    }
+    if (result === null || result === undefined) {
+      return errorReply(ReplyCodes.ROUTE_NOT_FOUND, 'Route not found', correlationId, traceId);
+    }
+    const kernelTraceId = message?.getMeta?.()?.getTraceId?.() ?? traceId;
+    return resultReply(unwrapKernelResult(result), correlationId, kernelTraceId);
+  }
+
+  function connectionOrThrow(id) {
+    const connection = connections.get(id);
+    if (!connection) throw new HyphaeError(ErrorCodes.CONNECTION_NOT_FOUND, `Connection ${id} not found`);
+    return connection;
+  }
+
+  function createServer(settings) {
+    return new WebSocketServer({
+      host: settings.host,
+      port: settings.port,
+      path: settings.path,
+      maxPayloadLength: config.options.maxPayload,
+      threads: config.options.threads,
+      maxHeaderBytes: config.options.maxHeaderBytes,
+      backlog: config.options.backlog,
+      closeTimeout: config.options.closeTimeout,
+      handshakeTimeout: config.connection.connectionTimeout,
+      open: onOpen,
+      message: onMessage,
+      close: onClose,
+      error: onProtocolError,
+    });
+  }
+
+  const members = {
+    async start(options) {
+      if (running || server) throw new HyphaeError(ErrorCodes.ALREADY_RUNNING, 'WebSocket server is already running');
+      const settings = resolveStartOptions(options, config.websocket);
+      server = createServer(settings);
+      try {
+        bound = await server.listen();
+      } catch (error) {
+        server = null;
+        throw error;
+      }
+      running = true;
+      if (settings.callback) invoke('start callback', settings.callback, []);
+    },
+
+    async stop() {
+      if (stopping) return stopping;
+      if (!running || !server) return;
+      stopping = (async () => {
+        try {
+          await server.close({ timeout: config.options.closeTimeout });
+        } finally {
+          running = false;
+          server = null;
+          bound = null;
+          stopping = null;
+        }
+      })();
+      return stopping;
+    },
+
+    isRunning() {
+      return running;
+    },
+    getAddress() {
+      return bound ? bound.address : null;
+    },
+    getPort() {
+      return bound ? bound.port : null;
+    },
+
+    getConnection(id) {
+      return connections.get(id) ?? null;
+    },
+    getAllConnections() {
+      return [...connections.values()];
+    },
+    getConnectionCount() {
+      return connections.size;
+    },
+    async closeConnection(id, code = 1000, reason = '') {
+      connectionOrThrow(id).close(code, reason);
+      return true;
+    },
+
+    /** @returns {Promise<number>} bytes queued */
+    async send(id, message) {
+      if (!routing.enableDirectSend) {
+        throw new HyphaeError(ErrorCodes.DIRECT_SEND_DISABLED, 'Direct send is disabled (routing.enableDirectSend)');
+      }
+      return connectionOrThrow(id).send(message);
+    },
+
+    /** @returns {Promise<number>} how many connections the message was queued for */
+    async broadcast(message, filter) {
+      if (!routing.enableBroadcast) {
+        throw new HyphaeError(ErrorCodes.BROADCAST_DISABLED, 'Broadcast is disabled (routing.enableBroadcast)');
+      }
+      if (filter !== undefined && filter !== null && typeof filter !== 'function') {
+        throw new HyphaeError(ErrorCodes.INVALID_HANDLER, 'broadcast filter must be a function');
+      }
+      const payload = encodeOutgoing(message); // serialised once for everyone
+      let sent = 0;
+      for (const connection of connections.values()) {
+        if (!connection.isOpen()) continue;
+        if (filter) {
+          let wanted;
+          try {
+            wanted = filter(connection);
+          } catch (error) {
+            handlerFailed('broadcast filter', error, connection);
+            continue;
+          }
+          if (!wanted) continue;
+        }
+        if (connection.socket.send(payload) > 0) sent++;
+      }
+      return sent;
+    },
+
+    onConnection(fn) {
+      return addListener('connection', fn, 'onConnection');
+    },
+    onDisconnection(fn) {
+      return addListener('disconnection', fn, 'onDisconnection');
+    },
+    onError(fn) {
+      return addListener('error', fn, 'onError');
+    },
+    /** Binary frames go to these handlers; without one they get a BINARY_NOT_SUPPORTED reply. */
+    onBinary(fn) {
+      return addListener('binary', fn, 'onBinary');
+    },
+
+    registerMessageHandler(path, handler) {
+      return router.register(path, handler);
+    },
+    unregisterMessageHandler(path) {
+      return router.unregister(path);
+    },
+
+    /** Runs the request pipeline for a connection and resolves with the reply (not sent). */
+    async routeMessage(id, wsMessage) {
+      return processEnvelope(connectionOrThrow(id), wsMessage);
+    },
+
+    get _server() {
+      return server ?? IDLE_SERVER;
+    },
+    get _isRunning() {
+      return running;
+    },
+    get _connections() {
+      return connections;
+    },
+  };
+
+  return { members, dispose: () => members.stop() };
+}
+
+/** A facet for plain Node (no framework): the same members as the hook's. */
+export function createWebSocketFacet(config = {}) {
+  const { members } = createFacetMembers(config);
+  return members;
+}
+
+// The kernel's router answers { success, subsystem, messageId, result: { accepted,
+// processed, result: handlerResult } }; the reply is built from handlerResult.
+export function unwrapKernelResult(result) {
+  if (result && typeof result === 'object' && 'result' in result && 'subsystem' in result && 'messageId' in result) {
+    const inner = result.result;
+    if (inner && typeof inner === 'object' && 'result' in inner) return inner.result;
+  }
+  return result;
+}
+
+function correlationOf(envelope) {
+  return envelope?.correlationId ?? null;
+}
+
+function messageOf(error) {
+  return error instanceof Error && error.message ? error.message : 'Handler failed';
+}
