@@ -83,6 +83,8 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   /** Drops the connection at once (close code 1006). */
   terminate(): void;
   ping(data?: SendableData): boolean;
+  /** Bytes queued in the core and not yet written to the socket, counted from send() on. */
+  readonly bufferedAmount: number;
 }
 
 export interface WebSocketServerEvents<Data> {
@@ -128,6 +130,13 @@ export declare const ErrorCodes: {
   readonly INVALID_CLOSE_REASON: 'ERR_HYPHAE_INVALID_CLOSE_REASON';
   readonly ALREADY_LISTENING: 'ERR_HYPHAE_ALREADY_LISTENING';
   readonly PROTOCOL: 'ERR_HYPHAE_PROTOCOL';
+  readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
+  readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
+  readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';
+  readonly CONNECTION_CLOSED: 'ERR_HYPHAE_CONNECTION_CLOSED';
+  readonly CONNECTION_NOT_OPEN: 'ERR_HYPHAE_CONNECTION_NOT_OPEN';
+  readonly BROADCAST_DISABLED: 'ERR_HYPHAE_BROADCAST_DISABLED';
+  readonly DIRECT_SEND_DISABLED: 'ERR_HYPHAE_DIRECT_SEND_DISABLED';
 };
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -135,3 +144,154 @@ export declare class HyphaeError extends Error {
   constructor(code: string, message: string, options?: { cause?: unknown });
   readonly code: string;
 }
+
+// ---- The Mycelia websocket facet (seed 000 contract, seed 001 config) ----
+
+export interface FacetWebSocketSection {
+  /** "hyphae" (default) or "native"; "ws" and "uws" are accepted for drop-in configs. */
+  type?: 'hyphae' | 'native' | 'ws' | 'uws';
+  /** Default 8080. */
+  port?: number;
+  /** Default "0.0.0.0". */
+  host?: string;
+  /** Default "/ws". */
+  path?: string;
+  /** Where handler failures are logged. Default console. */
+  logger?: { error(...args: unknown[]): void };
+  options?: {
+    /** Largest message in bytes (close 1009 above it). Default 1 MiB. */
+    maxPayload?: number;
+    /** Accepted; compression is not implemented yet (no effect). */
+    perMessageDeflate?: boolean | Record<string, unknown>;
+    /** Accepted; connections are always tracked. */
+    clientTracking?: boolean;
+    threads?: number;
+    maxHeaderBytes?: number;
+    backlog?: number;
+    /** How long stop() waits for closing handshakes, in ms. Default 5000. */
+    closeTimeout?: number;
+  };
+  /** The connection and routing sections may also be nested here. */
+  connection?: FacetConnectionSection;
+  routing?: FacetRoutingSection;
+}
+
+export interface FacetConnectionSection {
+  /** Accepted; not enforced yet. */
+  maxConnections?: number;
+  /** Opening-handshake timeout in ms. Default 30000. */
+  connectionTimeout?: number;
+  /** Accepted; heartbeats are not implemented yet. */
+  pingInterval?: number;
+  /** Accepted; heartbeats are not implemented yet. */
+  pingTimeout?: number;
+  /** Connection ids; default crypto.randomUUID(). */
+  generateConnectionId?: (socket: ServerWebSocket) => string;
+}
+
+export interface FacetRoutingSection {
+  /** Path of envelopes that name none. Default "websocket://message". */
+  defaultPath?: string;
+  /** false: broadcast() rejects with ERR_HYPHAE_BROADCAST_DISABLED. Default true. */
+  enableBroadcast?: boolean;
+  /** false: send() rejects with ERR_HYPHAE_DIRECT_SEND_DISABLED. Default true. */
+  enableDirectSend?: boolean;
+  /** Reshapes each parsed incoming message; returning null drops it. */
+  transformIncoming?: (message: any, connection: WebSocketConnection) => any;
+  /** Reshapes each reply before it is sent; returning null sends nothing. */
+  transformOutgoing?: (reply: Reply, connection: WebSocketConnection) => any;
+}
+
+export interface FacetConfig {
+  websocket?: FacetWebSocketSection;
+  connection?: FacetConnectionSection;
+  routing?: FacetRoutingSection;
+}
+
+export declare const ReplyCodes: {
+  readonly INVALID_JSON: 'INVALID_JSON';
+  readonly INVALID_MESSAGE: 'INVALID_MESSAGE';
+  readonly ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND';
+  readonly PATH_FORBIDDEN: 'PATH_FORBIDDEN';
+  readonly HANDLER_ERROR: 'HANDLER_ERROR';
+  readonly HANDLER_FAILED: 'HANDLER_FAILED';
+  readonly BINARY_NOT_SUPPORTED: 'BINARY_NOT_SUPPORTED';
+  readonly ROUTING_ERROR: 'ROUTING_ERROR';
+};
+
+export interface Reply<Data = unknown> {
+  success: boolean;
+  data: Data | null;
+  correlationId: string | null;
+  error: { code: string; message: string } | null;
+  metadata: { traceId: string | null; timestamp: number };
+}
+
+export interface RoutedMessage<Body = any> {
+  path: string;
+  body: Body;
+  correlationId: string | null;
+  connectionId: string;
+  metadata: { traceId: string; headers: Record<string, string> };
+}
+
+export type MessageHandler = (
+  message: RoutedMessage,
+  params: Record<string, string>,
+  context: { connection: WebSocketConnection; connectionId: string },
+) => unknown;
+
+export declare class WebSocketConnection {
+  private constructor();
+  readonly id: string;
+  readonly socket: ServerWebSocket;
+  metadata: { remoteAddress: string; headers: Record<string, string>; url: string; [key: string]: unknown };
+  connectedAt: Date;
+  lastActivity: Date;
+  data: unknown;
+  readonly readyState: ReadyStateValue;
+  readonly bufferedAmount: number;
+  /** A string as is, binary as binary, anything else as JSON. Rejects when closed. */
+  send(data: unknown): Promise<number>;
+  close(code?: number, reason?: string): void;
+  ping(data?: SendableData): boolean;
+  isOpen(): boolean;
+  isClosed(): boolean;
+  updateActivity(): void;
+  getAge(): number;
+  getTimeSinceLastActivity(): number;
+}
+
+export interface WebSocketFacet {
+  start(options?: { port?: number; host?: string; path?: string; callback?: () => void }): Promise<void>;
+  stop(): Promise<void>;
+  isRunning(): boolean;
+  getAddress(): string | null;
+  getPort(): number | null;
+  getConnection(id: string): WebSocketConnection | null;
+  getAllConnections(): WebSocketConnection[];
+  getConnectionCount(): number;
+  closeConnection(id: string, code?: number, reason?: string): Promise<boolean>;
+  send(id: string, message: unknown): Promise<number>;
+  /** @returns how many connections the message was queued for */
+  broadcast(message: unknown, filter?: (connection: WebSocketConnection) => boolean): Promise<number>;
+  onConnection(handler: (connection: WebSocketConnection) => unknown): () => void;
+  onDisconnection(handler: (connection: WebSocketConnection, code: number, reason: string) => unknown): () => void;
+  onError(handler: (connection: WebSocketConnection | null, error: unknown) => unknown): () => void;
+  onBinary(handler: (connection: WebSocketConnection, data: Buffer) => unknown): () => void;
+  registerMessageHandler(path: string, handler: MessageHandler): () => boolean;
+  unregisterMessageHandler(path: string): boolean;
+  routeMessage(connectionId: string, message: string | object): Promise<Reply | undefined>;
+  readonly _server: object;
+  readonly _isRunning: boolean;
+  readonly _connections: Map<string, WebSocketConnection>;
+}
+
+export declare const SERVER_ONLY_PATHS: readonly string[];
+export declare function createWebSocketFacet(config?: FacetConfig): WebSocketFacet;
+
+/** The hook factory: pass your framework's own createHook and Facet. */
+export declare function createNativeWebSocketHook(framework: {
+  createHook: (...args: any[]) => any;
+  Facet: new (...args: any[]) => any;
+}): any;

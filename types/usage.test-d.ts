@@ -43,3 +43,19 @@ async function main(): Promise<void> {
   void error.code;
 }
 void main;
+
+// The facet.
+import { createWebSocketFacet, type Reply, type WebSocketConnection } from 'hyphae';
+import { useNativeWebSocket } from 'hyphae/mycelia';
+
+const facet = createWebSocketFacet({
+  websocket: { port: 0, host: '127.0.0.1', options: { maxPayload: 65536 } },
+  routing: { defaultPath: 'chat://say', transformOutgoing: (reply: Reply) => reply },
+});
+facet.registerMessageHandler('user://get/{id}', (message, params, { connectionId }) => ({ id: params.id, connectionId, body: message.body }));
+facet.onDisconnection((connection: WebSocketConnection, code: number, reason: string) => void [connection.id, code, reason]);
+void facet.broadcast({ hello: 1 }, (connection) => connection.metadata.url === '/ws');
+const count: number = facet.getConnectionCount();
+void [count, useNativeWebSocket];
+// @ts-expect-error broadcast filters are functions
+void facet.broadcast('x', 42);

@@ -1,7 +1,7 @@
 // The example `npm start` runs: an echo server on 127.0.0.1 that also tells
 // every client how many others are connected. Stop it with Ctrl-C.
 //   PORT=9000 npm start     to pick another port
-import { WebSocketServer } from '../../lib/index.js';
+import { WebSocketServer } from 'hyphae';
 
 const port = Number(process.env.PORT ?? 8080);
 const server = new WebSocketServer({
@@ -21,8 +21,9 @@ const server = new WebSocketServer({
 
 const address = await server.listen();
 console.log(`hyphae echo server on ws://${address.address}:${address.port}/ws`);
-console.log(`try it: node -e "const W=require('ws');const c=new W('ws://127.0.0.1:${address.port}/ws');` +
-  `c.on('message',m=>{console.log(String(m));c.close()});c.on('open',()=>c.send('hello'))"`);
+// The client prints the welcome, then the echo of "hello", then closes.
+console.log(`try it: node -e "const W=require('ws');const c=new W('ws://127.0.0.1:${address.port}/ws');let n=0;` +
+  `c.on('message',m=>{console.log(String(m));if(++n===2)c.close()});c.on('open',()=>c.send('hello'))"`);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {

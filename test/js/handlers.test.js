@@ -20,12 +20,13 @@ describe('application handler failures', () => {
     const a = await connect(fixture.url);
     const b = await connect(fixture.url);
     const replies = collect(b, 2);
+    const aReply = nextMessage(a); // listen before anything can arrive
     a.send('boom');
     b.send('one');
     a.send('after');
     b.send('two');
     expect(await replies).toEqual(['one', 'two']);
-    expect((await nextMessage(a))[0].toString()).toBe('after');
+    expect((await aReply)[0].toString()).toBe('after');
     expect(errors).toEqual(['handler exploded']);
     a.terminate();
     b.terminate();
