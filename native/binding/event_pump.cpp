@@ -92,11 +92,27 @@ void EventPump::on_open(ConnectionInfo info) {
     push(std::move(event));
 }
 
-void EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
+bool EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
+    // Count a little per event besides the payload, so floods of empty
+    // messages are bounded too.
+    const std::size_t cost = payload.size() + sizeof(Event);
     auto event = std::make_unique<Event>();
     event->kind = binary ? EventKind::binary_message : EventKind::text_message;
     event->id = id;
     event->data = std::move(payload);
+    const bool over = queued_bytes_.fetch_add(cost) + cost > high_water_;
+    // Flag before pushing: the drain this push may trigger must see it, or a
+    // paused socket could wait for a resume that never comes. The resume it
+    // posts runs on this io thread after this read handler has returned.
+    if (over) paused_.store(true);
+    push(std::move(event));
+    return !over;
+}
+
+void EventPump::on_drain(ConnectionId id) {
+    auto event = std::make_unique<Event>();
+    event->kind = EventKind::drain;
+    event->id = id;
     push(std::move(event));
 }
 
@@ -168,8 +184,13 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
         double* slots = meta.Data();
         auto values = Napi::Array::New(env, count);
         bool server_closed = false;
+        std::size_t delivered_bytes = 0;
         for (std::size_t i = 0; i < count; ++i) {
             std::unique_ptr<Event> event(std::exchange(list, list->next));
+            if (event->kind == EventKind::text_message ||
+                event->kind == EventKind::binary_message) {
+                delivered_bytes += event->data.size() + sizeof(Event);
+            }
             slots[i * 3] = static_cast<double>(event->kind);
             slots[i * 3 + 1] = static_cast<double>(event->id);
             slots[i * 3 + 2] = event->code;
@@ -194,6 +215,9 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     server_closed = true;
                     value = env.Undefined();
                     break;
+                case EventKind::drain:
+                    value = env.Undefined();
+                    break;
             }
             values.Set(static_cast<std::uint32_t>(i), value);
         }
@@ -205,6 +229,13 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
             // anyway, free what is left before the error propagates.
             while (list) delete std::exchange(list, list->next);
             throw;
+        }
+        // JS has taken these messages: let paused sockets read again once
+        // the queue is back under half the high-water mark.
+        const std::size_t left = queued_bytes_.fetch_sub(delivered_bytes) - delivered_bytes;
+        if (paused_.load() && left < high_water_ / 2) {
+            paused_.store(false);
+            if (resume_) resume_();
         }
     }
 }

@@ -28,11 +28,16 @@ enum class EventKind : std::uint8_t {
     error = 4,           // value: string
     close = 5,           // value: reason string; code in meta
     server_closed = 6,   // value: undefined; the last event of a server
+    drain = 7,           // value: undefined; the outbound queue emptied after backpressure
 };
 
 class EventPump : public EventSink {
 public:
-    EventPump() = default;
+    // Inbound backpressure: when undelivered message bytes pass `high_water`,
+    // sessions stop reading; `resume` is called on the JS thread once the
+    // queue is back under half of it.
+    explicit EventPump(std::size_t high_water = 8 * 1024 * 1024) : high_water_(high_water) {}
+    void set_resume(std::function<void()> resume) { resume_ = std::move(resume); }
     ~EventPump() override;
 
     // JS thread. Creates the wake-up thread-safe function around `dispatcher`.
@@ -52,7 +57,8 @@ public:
 
     // io threads
     void on_open(ConnectionInfo info) override;
-    void on_message(ConnectionId id, std::string payload, bool binary) override;
+    bool on_message(ConnectionId id, std::string payload, bool binary) override;
+    void on_drain(ConnectionId id) override;
     void on_error(ConnectionId id, std::string what) override;
     void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
     void on_server_closed() override;
@@ -69,6 +75,10 @@ private:
     Napi::TypedThreadSafeFunction<EventPump, void, &EventPump::call_js> wakeup_;
     bool started_ = false;
     std::function<void()> on_server_closed_;
+    std::function<void()> resume_;
+    const std::size_t high_water_;
+    std::atomic<std::size_t> queued_bytes_{0};  // message bytes not yet handed to JS
+    std::atomic<bool> paused_{false};
     std::unordered_map<ConnectionId, std::shared_ptr<ConnectionStatus>> statuses_;  // JS thread
 };
 

@@ -87,6 +87,12 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::unref>("unref"),
                            InstanceMethod<&ServerWrap::connection_count>("connectionCount"),
                            InstanceMethod<&ServerWrap::buffered_amount>("bufferedAmount"),
+                           InstanceMethod<&ServerWrap::subscribe>("subscribe"),
+                           InstanceMethod<&ServerWrap::unsubscribe>("unsubscribe"),
+                           InstanceMethod<&ServerWrap::publish>("publish"),
+                           InstanceMethod<&ServerWrap::subscriber_count>("subscriberCount"),
+                           InstanceMethod<&ServerWrap::topic_count>("topicCount"),
+                           InstanceMethod<&ServerWrap::stats>("stats"),
                        });
 }
 
@@ -107,6 +113,11 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     options_.handshake_timeout = std::chrono::milliseconds(static_cast<long long>(number_option(
         options, "handshakeTimeout", static_cast<double>(options_.handshake_timeout.count()))));
     options_.backlog = static_cast<int>(number_option(options, "backlog", options_.backlog));
+    options_.max_backpressure = static_cast<std::size_t>(
+        number_option(options, "maxBackpressure", static_cast<double>(options_.max_backpressure)));
+    options_.close_on_backpressure_limit = options.Get("closeOnBackpressureLimit").ToBoolean();
+    inbound_high_water_ = static_cast<std::size_t>(
+        number_option(options, "inboundHighWaterMark", static_cast<double>(inbound_high_water_)));
     dispatcher_ = Napi::Persistent(info[1].As<Napi::Function>());
 }
 
@@ -121,7 +132,10 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     if (server_)
         throw coded_error(env, "The server is already listening", "ERR_HYPHAE_ALREADY_LISTENING");
 
-    pump_ = std::make_shared<EventPump>();
+    pump_ = std::make_shared<EventPump>(inbound_high_water_);
+    pump_->set_resume([this] {
+        if (server_) server_->resume_reading();
+    });
     pump_->start(env, dispatcher_.Value());
     pump_->set_on_server_closed([this] { on_stopped(); });
     server_ = std::make_unique<Server>(options_, pump_);
@@ -164,8 +178,19 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
     // Only connections JS has seen open (and not yet closed) are addressable.
     auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
     if (!status) return Napi::Number::New(env, 0);
+    // Backpressure is decided here, on the JS thread, from what is queued or
+    // on its way: 0 dropped (already at the limit), -1 queued but now over.
+    const auto limit = static_cast<std::int64_t>(options_.max_backpressure);
+    const auto before = status->buffered_amount.load(std::memory_order_relaxed);
+    if (limit != 0 && before >= limit) {
+        server_->note_dropped();
+        return Napi::Number::New(env, 0);
+    }
     const auto queued = server_->send(id, OutboundMessage{make_payload(std::move(bytes)), binary},
                                       std::move(status));
+    if (limit != 0 && queued != 0 && before + static_cast<std::int64_t>(queued) > limit) {
+        return Napi::Number::New(env, -1);
+    }
     return Napi::Number::New(env, static_cast<double>(queued));
 }
 
@@ -174,6 +199,75 @@ Napi::Value ServerWrap::buffered_amount(const Napi::CallbackInfo& info) {
     const auto status = pump_ && id != 0 ? pump_->status(id) : nullptr;
     const auto amount = status ? status->buffered_amount.load(std::memory_order_relaxed) : 0;
     return Napi::Number::New(info.Env(), static_cast<double>(amount > 0 ? amount : 0));
+}
+
+Napi::Value ServerWrap::subscribe(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    if (!info[1].IsString()) {
+        throw coded_error(info.Env(), "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
+    }
+    const bool known = server_ && id != 0 && pump_->status(id) != nullptr;
+    return Napi::Boolean::New(
+        info.Env(), known && server_->subscribe(id, info[1].As<Napi::String>().Utf8Value()));
+}
+
+Napi::Value ServerWrap::unsubscribe(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    if (!info[1].IsString()) {
+        throw coded_error(info.Env(), "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
+    }
+    const bool known = server_ && id != 0 && pump_->status(id) != nullptr;
+    return Napi::Boolean::New(
+        info.Env(), known && server_->unsubscribe(id, info[1].As<Napi::String>().Utf8Value()));
+}
+
+// publish(topic, data, isBinary, excludeId?) -> frame bytes, 0 when not running
+Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (!info[0].IsString())
+        throw coded_error(env, "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
+    std::string bytes;
+    if (!copy_payload(info[1], bytes)) {
+        throw coded_error(env, "data must be a string, Buffer, TypedArray, DataView or ArrayBuffer",
+                          "ERR_HYPHAE_INVALID_DATA");
+    }
+    if (!server_) return Napi::Number::New(env, 0);
+    const ConnectionId exclude = connection_id(info[3]);
+    // The payload is copied once, here; every subscriber shares it.
+    const auto queued = server_->publish(
+        info[0].As<Napi::String>().Utf8Value(),
+        OutboundMessage{make_payload(std::move(bytes)), info[2].ToBoolean()}, exclude);
+    return Napi::Number::New(env, static_cast<double>(queued));
+}
+
+Napi::Value ServerWrap::subscriber_count(const Napi::CallbackInfo& info) {
+    if (!server_ || !info[0].IsString()) return Napi::Number::New(info.Env(), 0);
+    const auto count = server_->subscriber_count(info[0].As<Napi::String>().Utf8Value());
+    return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
+Napi::Value ServerWrap::topic_count(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), server_ ? static_cast<double>(server_->topic_count()) : 0);
+}
+
+Napi::Value ServerWrap::stats(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    const StatsSnapshot stats = server_ ? server_->stats() : StatsSnapshot{};
+    auto result = Napi::Object::New(env);
+    const auto set = [&](const char* name, std::uint64_t value) {
+        result.Set(name, Napi::Number::New(env, static_cast<double>(value)));
+    };
+    set("connectionsOpened", stats.connections_opened);
+    set("connectionsClosed", stats.connections_closed);
+    set("messagesIn", stats.messages_in);
+    set("bytesIn", stats.bytes_in);
+    set("messagesOut", stats.messages_out);
+    set("bytesOut", stats.bytes_out);
+    set("publishes", stats.publishes);
+    set("dropped", stats.dropped);
+    set("backpressureEvents", stats.backpressure);
+    set("readsPaused", stats.reads_paused);
+    return result;
 }
 
 Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {

@@ -30,6 +30,12 @@ private:
     Napi::Value unref(const Napi::CallbackInfo& info);
     Napi::Value connection_count(const Napi::CallbackInfo& info);
     Napi::Value buffered_amount(const Napi::CallbackInfo& info);
+    Napi::Value subscribe(const Napi::CallbackInfo& info);
+    Napi::Value unsubscribe(const Napi::CallbackInfo& info);
+    Napi::Value publish(const Napi::CallbackInfo& info);
+    Napi::Value subscriber_count(const Napi::CallbackInfo& info);
+    Napi::Value topic_count(const Napi::CallbackInfo& info);
+    Napi::Value stats(const Napi::CallbackInfo& info);
 
     // JS thread, once the io threads have finished.
     void on_stopped();
@@ -42,6 +48,7 @@ private:
     std::unique_ptr<Server> server_;
     std::optional<Napi::Env::CleanupHook<void (*)(ServerWrap*), ServerWrap>> cleanup_;
     bool referenced_ = true;
+    std::size_t inbound_high_water_ = 8 * 1024 * 1024;
 };
 
 }  // namespace hyphae::binding

@@ -3,6 +3,7 @@
 // core reports (and can echo), and small Beast clients.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -32,11 +33,17 @@ public:
         opens.push_back(std::move(info));
         changed_.notify_all();
     }
-    void on_message(ConnectionId id, std::string payload, bool binary) override {
+    bool on_message(ConnectionId id, std::string payload, bool binary) override {
         if (message_hook) message_hook(id, payload, binary);
         std::lock_guard lock(mutex_);
         ++message_count;
         if (keep_messages) messages.push_back({id, std::move(payload), binary});
+        changed_.notify_all();
+        return keep_reading;
+    }
+    void on_drain(ConnectionId id) override {
+        std::lock_guard lock(mutex_);
+        drains.push_back(id);
         changed_.notify_all();
     }
     void on_error(ConnectionId id, std::string what) override {
@@ -73,6 +80,9 @@ public:
         bool binary;
     };
     bool keep_messages = true;
+    // What on_message answers: false pauses the session's reading.
+    std::atomic<bool> keep_reading{true};
+    std::vector<ConnectionId> drains;
     std::vector<ConnectionInfo> opens;
     std::vector<Message> messages;
     std::vector<std::pair<ConnectionId, std::string>> errors;

@@ -1,5 +1,7 @@
 #include "hyphae/server.hpp"
 
+#include <unordered_set>
+
 #include "hyphae/session.hpp"
 #include "hyphae/worker.hpp"
 
@@ -171,6 +173,78 @@ void Server::stop_now() {
 
 void Server::join() {
     for (auto& worker : workers_) worker->join();
+}
+
+bool Server::subscribe(ConnectionId id, std::string topic) {
+    if (owner_thread(id) >= workers_.size()) return false;
+    Worker& worker = *workers_[owner_thread(id)];
+    return post_to_owner(id, [&worker, id, topic = std::move(topic)](Session& session) {
+        if (session.is_open()) worker.topics().subscribe(topic, id, &session);
+    });
+}
+
+bool Server::unsubscribe(ConnectionId id, std::string topic) {
+    if (owner_thread(id) >= workers_.size()) return false;
+    Worker& worker = *workers_[owner_thread(id)];
+    return post_to_owner(id, [&worker, id, topic = std::move(topic)](Session&) {
+        worker.topics().unsubscribe(topic, id);
+    });
+}
+
+std::size_t Server::publish(std::string topic, OutboundMessage message, ConnectionId exclude) {
+    const State state = state_.load();
+    if (state != State::listening && state != State::stopping) return 0;
+    publishes_.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t bytes = frame_size(message.payload->size());
+    auto shared_topic = std::make_shared<const std::string>(std::move(topic));
+    for (auto& worker : workers_) {
+        net::post(worker->io(), [w = worker.get(), shared_topic, message, exclude] {
+            w->publish(*shared_topic, message, exclude);
+        });
+    }
+    return bytes;
+}
+
+std::size_t Server::subscriber_count(const std::string& topic) const {
+    std::size_t total = 0;
+    for (const auto& worker : workers_) total += worker->topics().subscriber_count(topic);
+    return total;
+}
+
+bool Server::is_subscribed(ConnectionId id, const std::string& topic) const {
+    if (owner_thread(id) >= workers_.size()) return false;
+    return workers_[owner_thread(id)]->topics().is_subscribed(id, topic);
+}
+
+std::vector<std::string> Server::topics_of(ConnectionId id) const {
+    if (owner_thread(id) >= workers_.size()) return {};
+    return workers_[owner_thread(id)]->topics().topics_of(id);
+}
+
+std::size_t Server::topic_count() const {
+    // A topic may have subscribers on several workers: count names once.
+    if (workers_.size() == 1) return workers_.front()->topics().topic_count();
+    std::unordered_set<std::string> names;
+    for (const auto& worker : workers_) {
+        for (auto& name : worker->topics().topic_names()) names.insert(std::move(name));
+    }
+    return names.size();
+}
+
+void Server::resume_reading() {
+    const State state = state_.load();
+    if (state != State::listening && state != State::stopping) return;
+    for (auto& worker : workers_) {
+        net::post(worker->io(), [w = worker.get()] { w->resume_paused(); });
+    }
+}
+
+StatsSnapshot Server::stats() const {
+    StatsSnapshot total;
+    for (const auto& worker : workers_) worker->stats().add_to(total);
+    total.publishes = publishes_.load(std::memory_order_relaxed);
+    total.dropped += dropped_.load(std::memory_order_relaxed);
+    return total;
 }
 
 std::size_t Server::connection_count() const {

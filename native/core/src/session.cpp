@@ -151,6 +151,7 @@ void Session::on_accept(beast::error_code ec) {
     }
     handshake_.reset();
 
+    WorkerStats::bump(owner_.stats().connections_opened);
     owner_.context().sink->on_open(std::move(info));
     read_message();
 }
@@ -168,7 +169,21 @@ void Session::on_read(beast::error_code ec) {
     // Hand the bytes over whole; the next message starts in a fresh string, so
     // a large message does not leave a large buffer behind.
     std::string payload = std::exchange(read_bytes_, std::string());
-    owner_.context().sink->on_message(id_, std::move(payload), ws_.got_binary());
+    WorkerStats::bump(owner_.stats().messages_in);
+    WorkerStats::bump(owner_.stats().bytes_in, payload.size());
+    if (owner_.context().sink->on_message(id_, std::move(payload), ws_.got_binary())) {
+        return read_message();
+    }
+    // The sink is over its high-water mark: leave this socket unread (TCP
+    // pushes back on the client) until the JS thread catches up.
+    read_paused_ = true;
+    WorkerStats::bump(owner_.stats().reads_paused);
+    owner_.pause(shared_from_this());
+}
+
+void Session::resume_reading() {
+    if (!read_paused_ || state_ == State::finished) return;
+    read_paused_ = false;
     read_message();
 }
 
@@ -194,16 +209,52 @@ void Session::on_read_failed(beast::error_code ec) {
     finish(true, close_code::abnormal, {});
 }
 
-void Session::send(OutboundMessage message, bool counted) {
+bool Session::send(OutboundMessage message, bool counted) {
     const std::size_t bytes = frame_size(message.payload->size());
     if (state_ != State::open || pending_close_) {
         if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
-        return;
+        return false;
     }
-    if (!counted) status_->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+    const std::size_t limit = owner_.context().options.max_backpressure;
+    if (!counted) {
+        if (limit != 0 && buffered_ >= limit) {
+            // A slow reader skips published messages until it catches up.
+            WorkerStats::bump(owner_.stats().dropped);
+            if (owner_.context().options.close_on_backpressure_limit) close_for_backpressure();
+            return false;
+        }
+        status_->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+    }
+    enqueue(std::move(message), bytes);
+    if (limit != 0 && buffered_ > limit && !backpressured_) {
+        backpressured_ = true;
+        WorkerStats::bump(owner_.stats().backpressure);
+        if (owner_.context().options.close_on_backpressure_limit) close_for_backpressure();
+    }
+    return true;
+}
+
+void Session::enqueue(OutboundMessage message, std::size_t bytes) {
     buffered_ += bytes;
     queue_.push_back(std::move(message));
     if (!writing_) write_next();
+}
+
+void Session::close_for_backpressure() {
+    if (state_ != State::open || pending_close_) return;
+    // Drop what is not on the wire yet; a write in flight stays.
+    const std::size_t first = writing_ ? queue_head_ + 1 : queue_head_;
+    for (std::size_t i = first; i < queue_.size(); ++i) {
+        const auto bytes = frame_size(queue_[i].payload->size());
+        buffered_ -= bytes;
+        status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+    }
+    queue_.resize(first);
+    cut_reason_.emplace(close_code::policy_violation, "Backpressure limit exceeded");
+    if (!writing_) return close(close_code::policy_violation, "Backpressure limit exceeded");
+    // A reader this slow may never take the frame in flight, so a close frame
+    // behind it might never go out: cut the connection.
+    terminate();
 }
 
 void Session::write_next() {
@@ -223,6 +274,10 @@ void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(frame_bytes));
     if (state_ == State::finished) return;
     buffered_ -= frame_bytes;
+    if (!ec) {
+        WorkerStats::bump(owner_.stats().messages_out);
+        WorkerStats::bump(owner_.stats().bytes_out, frame_bytes);
+    }
     queue_[queue_head_] = OutboundMessage{};
     if (++queue_head_ == queue_.size()) {
         queue_head_ = 0;
@@ -235,6 +290,10 @@ void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
     // A failed write means the transport is gone; the pending read reports it.
     if (ec) return terminate();
     if (queue_head_ < queue_.size()) return write_next();
+    if (backpressured_) {
+        backpressured_ = false;
+        owner_.context().sink->on_drain(id_);
+    }
     if (pending_close_ && state_ == State::open) start_close();
 }
 
@@ -258,7 +317,8 @@ void Session::on_close_sent(beast::error_code ec) {
     if (state_ == State::finished) return;
     close_ended_ = true;
     close_failed_ = static_cast<bool>(ec);
-    if (read_ended_) return finish_close_handshake();
+    // With reading paused there is no read to wait for.
+    if (read_ended_ || read_paused_) return finish_close_handshake();
     // A failed close (timeout, reset) must not leave the read hanging.
     if (ec) terminate();
 }
@@ -287,6 +347,12 @@ void Session::terminate() {
     if (state_ == State::finished) return;
     // Pending operations complete with an error; the read reports 1006.
     beast::get_lowest_layer(ws_).close();
+    // With reading paused no read will report it. Finish from a fresh
+    // handler: the caller may be iterating the topic table (publish).
+    if (read_paused_ && state_ != State::handshaking) {
+        net::post(ws_.get_executor(),
+                  [self = shared_from_this()] { self->finish(true, close_code::abnormal, {}); });
+    }
 }
 
 void Session::finish(bool report, std::uint16_t code, std::string reason) {
@@ -301,7 +367,14 @@ void Session::finish(bool report, std::uint16_t code, std::string reason) {
     buffered_ = 0;
     handshake_.reset();
     beast::get_lowest_layer(ws_).close();
-    if (report) owner_.context().sink->on_close(id_, code, std::move(reason));
+    if (cut_reason_ && code == close_code::abnormal) {
+        code = cut_reason_->first;
+        reason = cut_reason_->second;
+    }
+    if (report) {
+        WorkerStats::bump(owner_.stats().connections_closed);
+        owner_.context().sink->on_close(id_, code, std::move(reason));
+    }
     owner_.session_finished(id_);
 }
 

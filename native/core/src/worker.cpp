@@ -33,6 +33,7 @@ void Worker::adopt(tcp::socket socket) {
 }
 
 void Worker::session_finished(ConnectionId id) {
+    topics_.remove_connection(id);
     sessions_.remove(id);
     if (stopping_) release_when_idle();
 }
@@ -54,6 +55,27 @@ void Worker::begin_shutdown(std::chrono::milliseconds grace) {
 
 void Worker::terminate_all() {
     for (const auto& session : sessions_.snapshot()) session->terminate();
+    paused_.clear();
+}
+
+void Worker::publish(const std::string& topic, const OutboundMessage& message,
+                     ConnectionId exclude) {
+    const auto* subscribers = topics_.subscribers(topic);
+    if (subscribers == nullptr) return;
+    // Every subscriber queues the same immutable payload: no copy per send.
+    for (const auto& subscriber : *subscribers) {
+        if (subscriber.id != exclude) subscriber.session->send(message);
+    }
+}
+
+void Worker::pause(std::shared_ptr<Session> session) {
+    paused_.push_back(std::move(session));
+}
+
+void Worker::resume_paused() {
+    auto paused = std::move(paused_);
+    paused_.clear();
+    for (const auto& session : paused) session->resume_reading();
 }
 
 void Worker::release_when_idle() {

@@ -29,7 +29,12 @@ public:
     // After the 101 response went out; the first event of a connection.
     virtual void on_open(ConnectionInfo info) = 0;
     // One complete message; text payloads are valid UTF-8 (checked by Beast).
-    virtual void on_message(ConnectionId id, std::string payload, bool binary) = 0;
+    // Returns false when the sink is over its high-water mark: the session
+    // then stops reading until Server::resume_reading() (inbound backpressure).
+    virtual bool on_message(ConnectionId id, std::string payload, bool binary) = 0;
+    // The connection's outbound queue went over max_backpressure and has now
+    // been written out completely.
+    virtual void on_drain(ConnectionId id) = 0;
     // Protocol or transport failure of an open connection; a close follows.
     virtual void on_error(ConnectionId id, std::string what) = 0;
     // Exactly once per opened connection, as its last event.

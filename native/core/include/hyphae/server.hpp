@@ -15,6 +15,7 @@
 #include "hyphae/event_sink.hpp"
 #include "hyphae/outbound_message.hpp"
 #include "hyphae/server_options.hpp"
+#include "hyphae/server_stats.hpp"
 
 namespace hyphae {
 
@@ -50,6 +51,25 @@ public:
     bool ping(ConnectionId id, std::string payload);
     bool terminate(ConnectionId id);
 
+    // Topics. Changes are posted to the connection's io thread, so they take
+    // effect in call order with sends and publishes from the same thread.
+    bool subscribe(ConnectionId id, std::string topic);
+    bool unsubscribe(ConnectionId id, std::string topic);
+    // Copies nothing per subscriber: one shared payload is posted to every io
+    // thread, which queues it for its own subscribers. Returns the frame size.
+    std::size_t publish(std::string topic, OutboundMessage message, ConnectionId exclude = 0);
+    // Queries see the subscriptions the io threads have applied.
+    std::size_t subscriber_count(const std::string& topic) const;
+    bool is_subscribed(ConnectionId id, const std::string& topic) const;
+    std::vector<std::string> topics_of(ConnectionId id) const;
+    std::size_t topic_count() const;
+
+    // Inbound backpressure: re-arms reads the sink paused. Any thread.
+    void resume_reading();
+    StatsSnapshot stats() const;
+    // A send the caller refused at the backpressure limit (counted in stats).
+    void note_dropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+
     // Stops accepting, closes every connection with 1001 and, after `grace`,
     // drops the ones still open. The sink's on_server_closed() follows.
     void stop(std::chrono::milliseconds grace);
@@ -75,6 +95,8 @@ private:
     unsigned next_worker_ = 0;
     std::atomic<unsigned> live_threads_{0};
     std::atomic<State> state_{State::idle};
+    std::atomic<std::uint64_t> publishes_{0};
+    std::atomic<std::uint64_t> dropped_{0};
 };
 
 }  // namespace hyphae

@@ -15,6 +15,11 @@ struct ServerOptions {
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::milliseconds handshake_timeout{30'000};
     int backlog = 511;
+    // Outbound: bytes queued per connection beyond which published messages
+    // are dropped for it (and sends report -1). 0: no limit.
+    std::size_t max_backpressure = 16 * 1024 * 1024;
+    // Close a connection (1008) instead of letting it pass the limit.
+    bool close_on_backpressure_limit = false;
 };
 
 unsigned resolve_thread_count(unsigned requested);

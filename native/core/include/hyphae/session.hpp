@@ -32,8 +32,12 @@ public:
     // Reads the upgrade request, applies the policy, completes the handshake.
     void start();
     // Queues a message; dropped unless the connection is open. `counted`:
-    // the sender already added its frame bytes to status().buffered_amount.
-    void send(OutboundMessage message, bool counted = false);
+    // the sender already added its frame bytes to status().buffered_amount
+    // and decided about the limit (JS sends). Otherwise (publishes) the
+    // backpressure limit is applied here. Returns whether it was queued.
+    bool send(OutboundMessage message, bool counted = false);
+    // Inbound backpressure: reading stopped because the sink was full.
+    void resume_reading();
     // Starts the close handshake after everything already queued is written.
     void close(std::uint16_t code, std::string reason);
     void ping(std::string payload);
@@ -56,6 +60,8 @@ private:
     void on_close_sent(beast::error_code ec);
     void finish_close_handshake();
     void finish(bool report, std::uint16_t code, std::string reason);
+    void enqueue(OutboundMessage message, std::size_t bytes);
+    void close_for_backpressure();
 
     Worker& owner_;
     ConnectionId id_;
@@ -80,6 +86,11 @@ private:
     bool read_ended_ = false;
     bool close_ended_ = false;
     bool close_failed_ = false;
+    bool backpressured_ = false;  // went over max_backpressure; drain pending
+    bool read_paused_ = false;    // no read pending: the sink is full
+    // What to report when the session ends without a handshake because we
+    // cut it (backpressure limit): code and reason instead of 1006.
+    std::optional<std::pair<std::uint16_t, std::string>> cut_reason_;
 };
 
 }  // namespace hyphae

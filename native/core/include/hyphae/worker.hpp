@@ -9,8 +9,11 @@
 #include <thread>
 
 #include "hyphae/asio.hpp"
+#include "hyphae/outbound_message.hpp"
 #include "hyphae/registry.hpp"
 #include "hyphae/server_context.hpp"
+#include "hyphae/server_stats.hpp"
+#include "hyphae/topic_table.hpp"
 
 namespace hyphae {
 
@@ -25,6 +28,16 @@ public:
     const ServerContext& context() const { return *context_; }
     const std::shared_ptr<const ServerContext>& shared_context() const { return context_; }
     Registry& sessions() { return sessions_; }
+    TopicTable& topics() { return topics_; }
+    const TopicTable& topics() const { return topics_; }
+    WorkerStats& stats() { return stats_; }
+    const WorkerStats& stats() const { return stats_; }
+
+    // Fans a published message out to this worker's subscribers of `topic`.
+    void publish(const std::string& topic, const OutboundMessage& message, ConnectionId exclude);
+    // Inbound backpressure: a session whose read was not re-armed.
+    void pause(std::shared_ptr<Session> session);
+    void resume_paused();
 
     // Runs the io_context on a new thread; `on_exit` is called on that thread
     // when the io_context runs out of work.
@@ -50,6 +63,9 @@ private:
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
     // Declared after io_: destroyed first, while the sockets' io_context exists.
     Registry sessions_;
+    TopicTable topics_;
+    WorkerStats stats_;
+    std::vector<std::shared_ptr<Session>> paused_;
     std::optional<net::steady_timer> shutdown_timer_;
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
