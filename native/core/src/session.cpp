@@ -371,11 +371,14 @@ void Session::finish(bool report, std::uint16_t code, std::string reason) {
         code = cut_reason_->first;
         reason = cut_reason_->second;
     }
+    // Leave the registry and every topic before the close is reported, so an
+    // observer of the close event never finds the connection subscribed.
+    auto self = shared_from_this();
+    owner_.session_finished(id_);
     if (report) {
         WorkerStats::bump(owner_.stats().connections_closed);
         owner_.context().sink->on_close(id_, code, std::move(reason));
     }
-    owner_.session_finished(id_);
 }
 
 }  // namespace hyphae

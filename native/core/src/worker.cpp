@@ -34,6 +34,11 @@ void Worker::adopt(tcp::socket socket) {
 
 void Worker::session_finished(ConnectionId id) {
     topics_.remove_connection(id);
+    // Holding a finished session would keep its Beast timers armed (and this
+    // io_context running) until they expire.
+    if (!paused_.empty()) {
+        std::erase_if(paused_, [id](const auto& session) { return session->id() == id; });
+    }
     sessions_.remove(id);
     if (stopping_) release_when_idle();
 }
