@@ -2,7 +2,7 @@
 // error naming it, before anything is started.
 import { invalidOption, unknownOption } from './errors.js';
 
-const HANDLERS = ['open', 'message', 'close', 'error'];
+const HANDLERS = ['open', 'message', 'close', 'error', 'drain'];
 
 export const DEFAULTS = Object.freeze({
   host: '0.0.0.0',
@@ -14,6 +14,9 @@ export const DEFAULTS = Object.freeze({
   handshakeTimeout: 30_000,
   backlog: 511,
   closeTimeout: 5_000,
+  maxBackpressure: 16 * 1024 * 1024,
+  closeOnBackpressureLimit: false,
+  inboundHighWaterMark: 8 * 1024 * 1024,
 });
 
 const isInteger = (min, max) => (value) => Number.isInteger(value) && value >= min && value <= max;
@@ -28,6 +31,9 @@ const CHECKS = {
   handshakeTimeout: [isInteger(1, 2 ** 31 - 1), 'a positive integer (milliseconds)'],
   backlog: [isInteger(1, 65535), 'an integer from 1 to 65535'],
   closeTimeout: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds)'],
+  maxBackpressure: [isInteger(0, 2 ** 48), 'a non-negative integer (bytes; 0 means no limit)'],
+  closeOnBackpressureLimit: [(v) => typeof v === 'boolean', 'a boolean'],
+  inboundHighWaterMark: [isInteger(64 * 1024, 2 ** 40), 'an integer >= 65536 (bytes)'],
 };
 
 /**

@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { NativeServer } from './native.js';
 import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
 import { resolveServerOptions } from './options.js';
-import { ServerWebSocket, kMarkClosed } from './socket.js';
+import { ServerWebSocket, assertTopic, kMarkClosed } from './socket.js';
+import { TopicMirror } from './topic-mirror.js';
 
 // Event kinds as the native EventPump numbers them.
 const OPEN = 1;
@@ -14,6 +15,7 @@ const BINARY = 3;
 const ERROR = 4;
 const CLOSE = 5;
 const SERVER_CLOSED = 6;
+const DRAIN = 7;
 
 export class WebSocketServer extends EventEmitter {
   #settings;
@@ -22,6 +24,7 @@ export class WebSocketServer extends EventEmitter {
   #connections = new Map();
   #closing = null;
   #address = null;
+  #mirror = new TopicMirror();
 
   /** @param {import('../types/index.js').WebSocketServerOptions} [options] */
   constructor(options = {}) {
@@ -108,6 +111,51 @@ export class WebSocketServer extends EventEmitter {
     return socket.send(data, isBinary);
   }
 
+  /**
+   * Publishes to every subscriber of `topic`. The payload is copied once and
+   * shared by all recipients; subscribers over maxBackpressure skip it.
+   * @returns {number} frame bytes, or 0 when the topic has no subscribers
+   */
+  publish(topic, data, isBinary) {
+    assertTopic(topic);
+    if (!this.#native) return 0;
+    const binary = isBinary === undefined ? typeof data !== 'string' : Boolean(isBinary);
+    const queued = this.#native.publish(topic, data, binary);
+    return this.#mirror.count(topic) > 0 ? queued : 0;
+  }
+
+  /** Subscribers of a topic, counted when subscribe/unsubscribe/close happen. */
+  subscriberCount(topic) {
+    return this.#mirror.count(topic);
+  }
+
+  /** Topics with at least one subscriber. */
+  topics() {
+    return this.#mirror.names();
+  }
+
+  /** Total subscriptions over all connections. */
+  get subscriptionCount() {
+    return this.#mirror.subscriptionCount;
+  }
+
+  /** Counters of the core since listen() (zeros when not listening). */
+  stats() {
+    const core = this.#native?.stats() ?? {
+      connectionsOpened: 0,
+      connectionsClosed: 0,
+      messagesIn: 0,
+      bytesIn: 0,
+      messagesOut: 0,
+      bytesOut: 0,
+      publishes: 0,
+      dropped: 0,
+      backpressureEvents: 0,
+      readsPaused: 0,
+    };
+    return { ...core, connections: this.#connections.size, topics: this.#mirror.topicCount, subscriptions: this.#mirror.subscriptionCount };
+  }
+
   /** Keeps the process alive while listening (the default). */
   ref() {
     this.#native?.ref();
@@ -139,6 +187,9 @@ export class WebSocketServer extends EventEmitter {
           case ERROR:
             this.#onError(id, values[i]);
             break;
+          case DRAIN:
+            this.#onDrain(id);
+            break;
           case SERVER_CLOSED:
             this.#onServerClosed();
             break;
@@ -156,7 +207,7 @@ export class WebSocketServer extends EventEmitter {
       headers[name] = name in headers ? `${headers[name]}, ${value[h + 1]}` : value[h + 1];
     }
     const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], headers };
-    const socket = new ServerWebSocket(this.#native, id, request);
+    const socket = new ServerWebSocket(this.#native, id, request, this.#mirror);
     this.#connections.set(id, socket);
     if (this.#closing) socket.readyState = ServerWebSocket.CLOSING;
     this.#handlers.open?.(socket);
@@ -190,6 +241,13 @@ export class WebSocketServer extends EventEmitter {
     } finally {
       socket.emit('close', code, reason);
     }
+  }
+
+  #onDrain(id) {
+    const socket = this.#connections.get(id);
+    if (!socket) return;
+    this.#handlers.drain?.(socket);
+    socket.emit('drain');
   }
 
   #onServerClosed() {

@@ -19,15 +19,19 @@ export class ServerWebSocket extends EventEmitter {
   static CLOSED = ReadyState.CLOSED;
 
   #native;
+  #mirror;
+  #topics = new Set();
 
   /**
    * @param {any} native the NativeServer
    * @param {number} id
    * @param {{ remoteAddress: string, remotePort: number, url: string, headers: Record<string, string> }} request
+   * @param {import('./topic-mirror.js').TopicMirror} mirror the server's subscriptions
    */
-  constructor(native, id, request) {
+  constructor(native, id, request, mirror) {
     super();
     this.#native = native;
+    this.#mirror = mirror;
     /** Connection id, unique within the server. */
     this.id = id;
     this.remoteAddress = request.remoteAddress;
@@ -89,6 +93,47 @@ export class ServerWebSocket extends EventEmitter {
     this.#native.terminate(this.id);
   }
 
+  /**
+   * Subscribes to a topic; the core fans publishes out to subscribers.
+   * @returns {boolean} true when newly subscribed
+   */
+  subscribe(topic) {
+    assertTopic(topic);
+    if (this.readyState !== ReadyState.OPEN) return false;
+    if (!this.#mirror.add(this, this.#topics, topic)) return false;
+    this.#native.subscribe(this.id, topic);
+    return true;
+  }
+
+  /** @returns {boolean} true when it was subscribed */
+  unsubscribe(topic) {
+    assertTopic(topic);
+    if (!this.#mirror.remove(this, this.#topics, topic)) return false;
+    this.#native.unsubscribe(this.id, topic);
+    return true;
+  }
+
+  isSubscribed(topic) {
+    return this.#topics.has(topic);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics() {
+    return [...this.#topics];
+  }
+
+  /**
+   * Publishes to every subscriber of `topic` except this connection (as Bun
+   * does). @returns {number} frame bytes, or 0 when nobody else is subscribed
+   */
+  publish(topic, data, isBinary) {
+    assertTopic(topic);
+    const others = this.#mirror.count(topic) - (this.#topics.has(topic) ? 1 : 0);
+    const binary = isBinary === undefined ? typeof data !== 'string' : Boolean(isBinary);
+    const queued = this.#native.publish(topic, data, binary, this.id);
+    return others > 0 ? queued : 0;
+  }
+
   /** Sends a ping (at most 125 bytes of data). @returns {boolean} */
   ping(data) {
     if (this.readyState !== ReadyState.OPEN) return false;
@@ -97,7 +142,13 @@ export class ServerWebSocket extends EventEmitter {
 
   [kMarkClosed]() {
     this.readyState = ReadyState.CLOSED;
+    this.#mirror.removeAll(this, this.#topics);
   }
+}
+
+export function assertTopic(topic) {
+  if (typeof topic === 'string' && topic.length > 0) return;
+  throw new HyphaeError(ErrorCodes.INVALID_TOPIC, 'topic must be a non-empty string');
 }
 
 function assertSendable(data) {

@@ -63,7 +63,7 @@ describe('sending by id', () => {
   });
 
   it('bufferedAmount counts what a slow reader has not taken yet, and drains to 0', async () => {
-    fixture = await startEchoServer();
+    fixture = await startEchoServer({ maxBackpressure: 0 }); // no limit: this test is about counting
     const connection = once(fixture.server, 'connection');
     const raw = await rawConnect(fixture.port);
     const [ws] = await connection;

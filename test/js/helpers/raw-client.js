@@ -4,7 +4,13 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 
-export async function rawConnect(port, path = '/') {
+/**
+ * @param {number} port
+ * @param {string} [path]
+ * @param {{ onFrame?: (frame: object) => void }} [options] with onFrame,
+ *   frames are handed over and not kept (for readers of large volumes)
+ */
+export async function rawConnect(port, path = '/', { onFrame } = {}) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   const key = randomBytes(16).toString('base64');
@@ -30,6 +36,10 @@ export async function rawConnect(port, path = '/') {
       }
       for (let frame = parseFrame(buffered); frame; frame = parseFrame(buffered)) {
         buffered = buffered.subarray(frame.size);
+        if (onFrame) {
+          onFrame(frame);
+          continue;
+        }
         frames.push(frame);
         waiter?.();
       }
