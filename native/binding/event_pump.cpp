@@ -142,7 +142,16 @@ void EventPump::on_server_closed() {
 void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void*) {
     // env is null when the thread-safe function is torn down with calls queued.
     if (env == nullptr || pump == nullptr) return;
-    pump->drain(env, dispatcher);
+    // No C++ exception may leave a thread-safe-function callback (it would
+    // call std::terminate). A JS error goes back to JS as an uncaught
+    // exception; when JS is being torn down (worker.terminate()) calls into it
+    // fail and there is nobody left to tell.
+    try {
+        pump->drain(env, dispatcher);
+    } catch (const Napi::Error& error) {
+        if (!error.IsEmpty()) napi_throw(env, error.Value());
+    } catch (...) {
+    }
 }
 
 namespace {
@@ -175,6 +184,13 @@ Napi::Value binary_value(Napi::Env env, std::string& payload) {
 
 void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
     Event* list = take_all();
+    // Frees what is left if any N-API call throws (JS failing or going away).
+    struct Remaining {
+        Event*& list;
+        ~Remaining() {
+            while (list) delete std::exchange(list, list->next);
+        }
+    } remaining{list};
     while (list) {
         Napi::HandleScope scope(env);
         std::size_t count = 0;
@@ -222,14 +238,7 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
             values.Set(static_cast<std::uint32_t>(i), value);
         }
         if (server_closed && on_server_closed_) on_server_closed_();
-        try {
-            dispatcher.Call({meta, values, Napi::Number::New(env, static_cast<double>(count))});
-        } catch (...) {
-            // The dispatcher catches handler errors itself; should it throw
-            // anyway, free what is left before the error propagates.
-            while (list) delete std::exchange(list, list->next);
-            throw;
-        }
+        dispatcher.Call({meta, values, Napi::Number::New(env, static_cast<double>(count))});
         // JS has taken these messages: let paused sockets read again once
         // the queue is back under half the high-water mark.
         const std::size_t left = queued_bytes_.fetch_sub(delivered_bytes) - delivered_bytes;

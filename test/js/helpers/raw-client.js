@@ -20,6 +20,9 @@ export async function rawConnect(port, path = '/', { onFrame } = {}) {
   );
   let buffered = Buffer.alloc(0);
   const frames = [];
+  // With onFrame, frames are counted by a streaming parser that skips
+  // payload bytes instead of copying them (readers of large volumes).
+  const skipper = onFrame ? frameSkipper(onFrame) : null;
   let waiter = null;
   let headerDone = false;
   let status = 0;
@@ -34,12 +37,13 @@ export async function rawConnect(port, path = '/', { onFrame } = {}) {
         headerDone = true;
         resolve();
       }
+      if (skipper) {
+        skipper(buffered);
+        buffered = Buffer.alloc(0);
+        return;
+      }
       for (let frame = parseFrame(buffered); frame; frame = parseFrame(buffered)) {
         buffered = buffered.subarray(frame.size);
-        if (onFrame) {
-          onFrame(frame);
-          continue;
-        }
         frames.push(frame);
         waiter?.();
       }
@@ -82,6 +86,53 @@ export function buildFrame(opcode, payload, { mask = true, fin = true } = {}) {
   const masked = Buffer.from(payload);
   for (let i = 0; i < masked.length; i++) masked[i] ^= key[i % 4];
   return Buffer.concat([Buffer.from(header), key, masked]);
+}
+
+// Calls onFrame({ opcode, length }) per complete frame, keeping no payload.
+function frameSkipper(onFrame) {
+  let header = Buffer.alloc(0);
+  let remaining = 0;
+  let current = null;
+  return (chunk) => {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (remaining > 0) {
+        const take = Math.min(remaining, chunk.length - offset);
+        remaining -= take;
+        offset += take;
+        if (remaining === 0) onFrame(current);
+        continue;
+      }
+      header = Buffer.concat([header, chunk.subarray(offset, offset + 14)]);
+      const before = header.length - Math.min(14, chunk.length - offset);
+      const parsed = parseHeader(header);
+      if (!parsed) {
+        offset = chunk.length;
+        continue;
+      }
+      offset += parsed.headerSize - before;
+      header = Buffer.alloc(0);
+      current = { opcode: parsed.opcode, length: parsed.length };
+      remaining = parsed.length;
+      if (remaining === 0) onFrame(current);
+    }
+  };
+}
+
+function parseHeader(bytes) {
+  if (bytes.length < 2) return null;
+  let length = bytes[1] & 0x7f;
+  let headerSize = 2;
+  if (length === 126) {
+    if (bytes.length < 4) return null;
+    length = bytes.readUInt16BE(2);
+    headerSize = 4;
+  } else if (length === 127) {
+    if (bytes.length < 10) return null;
+    length = Number(bytes.readBigUInt64BE(2));
+    headerSize = 10;
+  }
+  return { opcode: bytes[0] & 0x0f, length, headerSize };
 }
 
 function parseFrame(bytes) {
