@@ -64,6 +64,35 @@ export class WebSocketConnection {
     return this.socket.ping(data);
   }
 
+  /** @returns {boolean} true when newly subscribed (false when closed or already) */
+  subscribe(topic) {
+    return this.socket.subscribe(topic);
+  }
+
+  /** @returns {boolean} true when it was subscribed */
+  unsubscribe(topic) {
+    return this.socket.unsubscribe(topic);
+  }
+
+  isSubscribed(topic) {
+    return this.socket.isSubscribed(topic);
+  }
+
+  getTopics() {
+    return this.socket.topics;
+  }
+
+  /**
+   * Publishes to the topic's subscribers, this connection excluded unless
+   * `publishToSelf`. Strings go as is, binary as binary, anything else as JSON.
+   * @returns {number} frame bytes, or 0 when nobody received it
+   */
+  publish(topic, message, { publishToSelf = false } = {}) {
+    const payload = encodeOutgoing(message);
+    if (publishToSelf) return this.socket.server.publish(topic, payload);
+    return this.socket.publish(topic, payload);
+  }
+
   isOpen() {
     return this.socket.readyState === ReadyState.OPEN;
   }

@@ -12,6 +12,8 @@ export const ReplyCodes = Object.freeze({
   HANDLER_FAILED: 'HANDLER_FAILED',
   BINARY_NOT_SUPPORTED: 'BINARY_NOT_SUPPORTED',
   ROUTING_ERROR: 'ROUTING_ERROR',
+  SUBSCRIBE_DENIED: 'SUBSCRIBE_DENIED',
+  INVALID_TOPIC: 'INVALID_TOPIC',
 });
 
 export function errorReply(code, message, correlationId = null, traceId = null) {

@@ -29,6 +29,7 @@ export const ErrorCodes = Object.freeze({
   BROADCAST_DISABLED: 'ERR_HYPHAE_BROADCAST_DISABLED',
   DIRECT_SEND_DISABLED: 'ERR_HYPHAE_DIRECT_SEND_DISABLED',
   INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC',
+  INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER',
 });
 
 export function invalidOption(name, expected, value) {

@@ -34,6 +34,9 @@ const SERVER_OPTIONS = {
   maxHeaderBytes: [(v) => Number.isInteger(v) && v >= 256, 'an integer >= 256 (bytes)', 16 * 1024],
   backlog: [isPositiveInt, 'a positive integer', 511],
   closeTimeout: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 5000],
+  maxBackpressure: [isNonNegativeInt, 'a non-negative integer (bytes; 0 means no limit)', 16 * 1024 * 1024],
+  closeOnBackpressureLimit: [isBool, 'a boolean', false],
+  inboundHighWaterMark: [(v) => Number.isInteger(v) && v >= 64 * 1024, 'an integer >= 65536 (bytes)', 8 * 1024 * 1024],
 };
 
 const CONNECTION = {
@@ -51,6 +54,9 @@ const ROUTING = {
   enableDirectSend: [isBool, 'a boolean', true],
   transformIncoming: [isFunction, 'a function', null],
   transformOutgoing: [isFunction, 'a function', null],
+  // Gate for client subscriptions (websocket://subscribe); without it they
+  // are refused.
+  authorizeSubscribe: [isFunction, 'a function', null],
 };
 
 function resolveSection(name, given, schema) {

@@ -8,9 +8,15 @@ import { MessageRouter } from './router.js';
 import { ReplyCodes, errorReply, parseEnvelope, resultReply } from './envelope.js';
 import { resolveFacetConfig, resolveStartOptions } from './facet-config.js';
 import { ErrorCodes, HyphaeError } from './errors.js';
+import { compileFilter } from './filters.js';
+import { assertTopic } from './socket.js';
 
 /** Paths a client may not use unless the application registered a handler for them. */
 export const SERVER_ONLY_PATHS = Object.freeze(['websocket://send', 'websocket://broadcast', 'websocket://close']);
+
+/** Paths the facet itself answers for clients (unless the app handles them). */
+export const SUBSCRIBE_PATH = 'websocket://subscribe';
+export const UNSUBSCRIBE_PATH = 'websocket://unsubscribe';
 
 // What `_server` holds before start() and after stop(): the contract wants a
 // non-null object from build time on.
@@ -32,6 +38,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   const listeners = { connection: [], disconnection: [], error: [], binary: [] };
   let server = null;
   let running = false;
+  let startedAt = null;
   let stopping = null;
   let bound = null;
 
@@ -155,6 +162,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     }
     const body = envelope.body ?? {};
     const match = router.match(path);
+    if (!match && (path === SUBSCRIBE_PATH || path === UNSUBSCRIBE_PATH)) {
+      return clientSubscription(connection, path, body, correlationId, traceId ?? randomUUID());
+    }
     if (!match && SERVER_ONLY_PATHS.includes(path)) {
       return errorReply(ReplyCodes.PATH_FORBIDDEN, `Path ${path} may not be used by clients`, correlationId, traceId);
     }
@@ -199,6 +209,33 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     return resultReply(unwrapKernelResult(result), correlationId, kernelTraceId);
   }
 
+  // websocket://subscribe and websocket://unsubscribe from a client.
+  // Subscribing needs routing.authorizeSubscribe to say yes; leaving never does.
+  async function clientSubscription(connection, path, body, correlationId, traceId) {
+    const topic = body?.topic;
+    if (typeof topic !== 'string' || topic.length === 0) {
+      return errorReply(ReplyCodes.INVALID_TOPIC, 'body.topic must be a non-empty string', correlationId, traceId);
+    }
+    if (path === UNSUBSCRIBE_PATH) {
+      const changed = connection.unsubscribe(topic);
+      return resultReply({ data: { topic, subscribed: false, changed } }, correlationId, traceId);
+    }
+    if (!routing.authorizeSubscribe) {
+      return errorReply(ReplyCodes.SUBSCRIBE_DENIED, 'Client subscriptions are not enabled', correlationId, traceId);
+    }
+    let allowed;
+    try {
+      allowed = await routing.authorizeSubscribe(connection, topic);
+    } catch (error) {
+      return errorReply(ReplyCodes.HANDLER_ERROR, messageOf(error), correlationId, traceId);
+    }
+    if (!allowed) {
+      return errorReply(ReplyCodes.SUBSCRIBE_DENIED, `Not allowed to subscribe to ${topic}`, correlationId, traceId);
+    }
+    const changed = connection.subscribe(topic);
+    return resultReply({ data: { topic, subscribed: connection.isSubscribed(topic), changed } }, correlationId, traceId);
+  }
+
   function connectionOrThrow(id) {
     const connection = connections.get(id);
     if (!connection) throw new HyphaeError(ErrorCodes.CONNECTION_NOT_FOUND, `Connection ${id} not found`);
@@ -216,6 +253,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       backlog: config.options.backlog,
       closeTimeout: config.options.closeTimeout,
       handshakeTimeout: config.connection.connectionTimeout,
+      maxBackpressure: config.options.maxBackpressure,
+      closeOnBackpressureLimit: config.options.closeOnBackpressureLimit,
+      inboundHighWaterMark: config.options.inboundHighWaterMark,
       open: onOpen,
       message: onMessage,
       close: onClose,
@@ -235,6 +275,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
         throw error;
       }
       running = true;
+      startedAt = Date.now();
       if (settings.callback) invoke('start callback', settings.callback, []);
     },
 
@@ -248,6 +289,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
           running = false;
           server = null;
           bound = null;
+          startedAt = null;
           stopping = null;
         }
       })();
@@ -291,9 +333,8 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       if (!routing.enableBroadcast) {
         throw new HyphaeError(ErrorCodes.BROADCAST_DISABLED, 'Broadcast is disabled (routing.enableBroadcast)');
       }
-      if (filter !== undefined && filter !== null && typeof filter !== 'function') {
-        throw new HyphaeError(ErrorCodes.INVALID_HANDLER, 'broadcast filter must be a function');
-      }
+      // A function, or an object of metadata fields ({ userId: 'u1' }, { roles: ['admin'] }).
+      filter = compileFilter(filter);
       const payload = encodeOutgoing(message); // serialised once for everyone
       let sent = 0;
       for (const connection of connections.values()) {
@@ -311,6 +352,55 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
         if (connection.socket.send(payload) > 0) sent++;
       }
       return sent;
+    },
+
+    /**
+     * Publishes to every subscriber of a topic (a "room" in seed 002's words).
+     * @returns {number} frame bytes, or 0 when the topic has no subscribers
+     */
+    publish(topic, message) {
+      assertTopic(topic);
+      return server ? server.publish(topic, encodeOutgoing(message)) : 0;
+    },
+    subscriberCount(topic) {
+      return server ? server.subscriberCount(topic) : 0;
+    },
+    /** Topics with at least one subscriber. */
+    getRooms() {
+      return server ? server.topics() : [];
+    },
+    /** Ids of the connections subscribed to a room. */
+    getRoomMembers(room) {
+      return [...connections.values()].filter((connection) => connection.isSubscribed(room)).map((c) => c.id);
+    },
+    // Seed 002's room vocabulary, over the same topics.
+    joinRoom(connectionId, room) {
+      return connectionOrThrow(connectionId).subscribe(room);
+    },
+    leaveRoom(connectionId, room) {
+      return connectionOrThrow(connectionId).unsubscribe(room);
+    },
+    broadcastToRoom(room, message) {
+      return members.publish(room, message);
+    },
+
+    /** Seed 002's health report. */
+    getHealth() {
+      return {
+        healthy: running,
+        connections: connections.size,
+        rooms: server ? server.topics().length : 0,
+        subscriptions: server ? server.subscriptionCount : 0,
+        uptime: startedAt === null ? 0 : Date.now() - startedAt,
+        timestamp: Date.now(),
+      };
+    },
+    /** Counters since start(): messages and bytes in/out, publishes, drops, backpressure, connections. */
+    getStats() {
+      const stats = server
+        ? server.stats()
+        : { connectionsOpened: 0, connectionsClosed: 0, messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, publishes: 0, dropped: 0, backpressureEvents: 0, readsPaused: 0, connections: 0, topics: 0, subscriptions: 0 };
+      return { ...stats, running };
     },
 
     onConnection(fn) {

@@ -6,5 +6,6 @@ export { WebSocketConnection } from './connection.js';
 export { createWebSocketFacet, SERVER_ONLY_PATHS } from './facet.js';
 export { createNativeWebSocketHook } from './hook.js';
 export { ReplyCodes } from './envelope.js';
+export { createTopicEvent } from './events.js';
 export { CloseCodes, isSendableCloseCode } from './close-codes.js';
 export { HyphaeError, ErrorCodes } from './errors.js';

@@ -207,7 +207,7 @@ export class WebSocketServer extends EventEmitter {
       headers[name] = name in headers ? `${headers[name]}, ${value[h + 1]}` : value[h + 1];
     }
     const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], headers };
-    const socket = new ServerWebSocket(this.#native, id, request, this.#mirror);
+    const socket = new ServerWebSocket(this.#native, id, request, this.#mirror, this);
     this.#connections.set(id, socket);
     if (this.#closing) socket.readyState = ServerWebSocket.CLOSING;
     this.#handlers.open?.(socket);

@@ -28,10 +28,12 @@ export class ServerWebSocket extends EventEmitter {
    * @param {{ remoteAddress: string, remotePort: number, url: string, headers: Record<string, string> }} request
    * @param {import('./topic-mirror.js').TopicMirror} mirror the server's subscriptions
    */
-  constructor(native, id, request, mirror) {
+  constructor(native, id, request, mirror, server) {
     super();
     this.#native = native;
     this.#mirror = mirror;
+    /** The WebSocketServer this connection belongs to. */
+    this.server = server;
     /** Connection id, unique within the server. */
     this.id = id;
     this.remoteAddress = request.remoteAddress;

@@ -38,10 +38,18 @@ export interface WebSocketServerOptions<Data = unknown> {
   backlog?: number;
   /** Default timeout of close(), in milliseconds. Default 5000. */
   closeTimeout?: number;
+  /** Bytes queued per connection beyond which sends report -1 / 0 and publishes skip it. 0: no limit. Default 16 MiB. */
+  maxBackpressure?: number;
+  /** Close (1008) a connection that goes over maxBackpressure instead. Default false. */
+  closeOnBackpressureLimit?: boolean;
+  /** Undelivered incoming bytes beyond which sockets stop being read until JS catches up. Default 8 MiB. */
+  inboundHighWaterMark?: number;
   open?(ws: ServerWebSocket<Data>): void;
   message?(ws: ServerWebSocket<Data>, data: string | Buffer, isBinary: boolean): void;
   close?(ws: ServerWebSocket<Data>, code: number, reason: string): void;
   error?(ws: ServerWebSocket<Data>, error: HyphaeError): void;
+  /** The connection's queue went over maxBackpressure and has now been written out. */
+  drain?(ws: ServerWebSocket<Data>): void;
 }
 
 export declare const ReadyState: {
@@ -57,6 +65,7 @@ export interface ServerWebSocketEvents {
   message: [data: string | Buffer, isBinary: boolean];
   close: [code: number, reason: string];
   error: [error: HyphaeError];
+  drain: [];
 }
 
 export declare class ServerWebSocket<Data = unknown> extends EventEmitter<ServerWebSocketEvents> {
@@ -85,6 +94,34 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   ping(data?: SendableData): boolean;
   /** Bytes queued in the core and not yet written to the socket, counted from send() on. */
   readonly bufferedAmount: number;
+  readonly server: WebSocketServer<Data>;
+  /** @returns true when newly subscribed */
+  subscribe(topic: string): boolean;
+  /** @returns true when it was subscribed */
+  unsubscribe(topic: string): boolean;
+  isSubscribed(topic: string): boolean;
+  readonly topics: string[];
+  /** To every subscriber but this connection. @returns frame bytes, 0 when nobody else is subscribed */
+  publish(topic: string, data: SendableData, isBinary?: boolean): number;
+}
+
+export interface ServerStats {
+  connectionsOpened: number;
+  connectionsClosed: number;
+  messagesIn: number;
+  bytesIn: number;
+  messagesOut: number;
+  bytesOut: number;
+  publishes: number;
+  /** Messages not queued because a connection was at maxBackpressure. */
+  dropped: number;
+  /** Times a connection went over maxBackpressure. */
+  backpressureEvents: number;
+  /** Times a socket stopped being read because JS was behind (inbound backpressure). */
+  readsPaused: number;
+  connections: number;
+  topics: number;
+  subscriptions: number;
 }
 
 export interface WebSocketServerEvents<Data> {
@@ -102,8 +139,17 @@ export declare class WebSocketServer<Data = unknown> extends EventEmitter<WebSoc
   listen(port?: number, host?: string): Promise<ServerAddress>;
   address(): ServerAddress | null;
   close(options?: { timeout?: number }): Promise<void>;
-  /** @returns bytes queued, or 0 for an unknown or closed connection. */
+  /**
+   * @returns bytes queued; -1 queued but now over maxBackpressure; 0 dropped
+   *   (unknown or closed connection, or already at the limit).
+   */
   send(id: number, data: SendableData, isBinary?: boolean): number;
+  /** @returns frame bytes, or 0 when the topic has no subscribers */
+  publish(topic: string, data: SendableData, isBinary?: boolean): number;
+  subscriberCount(topic: string): number;
+  topics(): string[];
+  readonly subscriptionCount: number;
+  stats(): ServerStats;
   ref(): this;
   unref(): this;
 }
@@ -130,6 +176,8 @@ export declare const ErrorCodes: {
   readonly INVALID_CLOSE_REASON: 'ERR_HYPHAE_INVALID_CLOSE_REASON';
   readonly ALREADY_LISTENING: 'ERR_HYPHAE_ALREADY_LISTENING';
   readonly PROTOCOL: 'ERR_HYPHAE_PROTOCOL';
+  readonly INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC';
+  readonly INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER';
   readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
   readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
   readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';
@@ -170,6 +218,9 @@ export interface FacetWebSocketSection {
     backlog?: number;
     /** How long stop() waits for closing handshakes, in ms. Default 5000. */
     closeTimeout?: number;
+    maxBackpressure?: number;
+    closeOnBackpressureLimit?: boolean;
+    inboundHighWaterMark?: number;
   };
   /** The connection and routing sections may also be nested here. */
   connection?: FacetConnectionSection;
@@ -200,6 +251,8 @@ export interface FacetRoutingSection {
   transformIncoming?: (message: any, connection: WebSocketConnection) => any;
   /** Reshapes each reply before it is sent; returning null sends nothing. */
   transformOutgoing?: (reply: Reply, connection: WebSocketConnection) => any;
+  /** Gate for websocket://subscribe from clients (may be async); without it they are refused. */
+  authorizeSubscribe?: (connection: WebSocketConnection, topic: string) => boolean | Promise<boolean>;
 }
 
 export interface FacetConfig {
@@ -217,6 +270,8 @@ export declare const ReplyCodes: {
   readonly HANDLER_FAILED: 'HANDLER_FAILED';
   readonly BINARY_NOT_SUPPORTED: 'BINARY_NOT_SUPPORTED';
   readonly ROUTING_ERROR: 'ROUTING_ERROR';
+  readonly SUBSCRIBE_DENIED: 'SUBSCRIBE_DENIED';
+  readonly INVALID_TOPIC: 'INVALID_TOPIC';
 };
 
 export interface Reply<Data = unknown> {
@@ -260,6 +315,24 @@ export declare class WebSocketConnection {
   updateActivity(): void;
   getAge(): number;
   getTimeSinceLastActivity(): number;
+  subscribe(topic: string): boolean;
+  unsubscribe(topic: string): boolean;
+  isSubscribed(topic: string): boolean;
+  getTopics(): string[];
+  /** To the topic's subscribers, this connection excluded unless publishToSelf. */
+  publish(topic: string, message: unknown, options?: { publishToSelf?: boolean }): number;
+}
+
+/** Matches connections by metadata (or data) fields: a value for equality, an array for any-of. */
+export type BroadcastFilter = ((connection: WebSocketConnection) => boolean) | Record<string, unknown>;
+
+export interface FacetHealth {
+  healthy: boolean;
+  connections: number;
+  rooms: number;
+  subscriptions: number;
+  uptime: number;
+  timestamp: number;
 }
 
 export interface WebSocketFacet {
@@ -274,7 +347,16 @@ export interface WebSocketFacet {
   closeConnection(id: string, code?: number, reason?: string): Promise<boolean>;
   send(id: string, message: unknown): Promise<number>;
   /** @returns how many connections the message was queued for */
-  broadcast(message: unknown, filter?: (connection: WebSocketConnection) => boolean): Promise<number>;
+  broadcast(message: unknown, filter?: BroadcastFilter): Promise<number>;
+  publish(topic: string, message: unknown): number;
+  subscriberCount(topic: string): number;
+  getRooms(): string[];
+  getRoomMembers(room: string): string[];
+  joinRoom(connectionId: string, room: string): boolean;
+  leaveRoom(connectionId: string, room: string): boolean;
+  broadcastToRoom(room: string, message: unknown): number;
+  getHealth(): FacetHealth;
+  getStats(): ServerStats & { running: boolean };
   onConnection(handler: (connection: WebSocketConnection) => unknown): () => void;
   onDisconnection(handler: (connection: WebSocketConnection, code: number, reason: string) => unknown): () => void;
   onError(handler: (connection: WebSocketConnection | null, error: unknown) => unknown): () => void;
@@ -295,3 +377,17 @@ export declare function createNativeWebSocketHook(framework: {
   createHook: (...args: any[]) => any;
   Facet: new (...args: any[]) => any;
 }): any;
+
+export interface TopicEvent<Payload = unknown> {
+  id: string;
+  type: 'event';
+  action: string;
+  payload: Payload;
+  metadata: { timestamp: number; version: string };
+}
+/** Seed 002's event message for subscribers. */
+export declare function createTopicEvent<Payload>(
+  topic: string,
+  payload: Payload,
+  options?: { id?: string; version?: string },
+): TopicEvent<Payload>;

@@ -57,5 +57,25 @@ facet.onDisconnection((connection: WebSocketConnection, code: number, reason: st
 void facet.broadcast({ hello: 1 }, (connection) => connection.metadata.url === '/ws');
 const count: number = facet.getConnectionCount();
 void [count, useNativeWebSocket];
-// @ts-expect-error broadcast filters are functions
+// @ts-expect-error broadcast filters are functions or field objects
 void facet.broadcast('x', 42);
+void facet.broadcast('x', { roles: ['admin'] });
+const health = facet.getHealth();
+void [health.rooms, facet.getStats().dropped, facet.publish('room', { a: 1 })];
+
+// Topics on the plain server.
+const pubsub = new WebSocketServer({
+  maxBackpressure: 1 << 20,
+  open(ws) {
+    ws.subscribe('news');
+    const status: number = ws.publish('news', 'hello');
+    void status;
+  },
+  drain(ws) {
+    void ws.bufferedAmount;
+  },
+});
+void [pubsub.publish('news', Buffer.from('x')), pubsub.subscriberCount('news'), pubsub.stats().readsPaused];
+import { createTopicEvent } from 'hyphae';
+const event = createTopicEvent('orders', { id: 1 });
+void event.payload.id;
