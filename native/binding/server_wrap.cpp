@@ -201,24 +201,26 @@ Napi::Value ServerWrap::buffered_amount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(amount > 0 ? amount : 0));
 }
 
-Napi::Value ServerWrap::subscribe(const Napi::CallbackInfo& info) {
+// subscribe/unsubscribe(id, topic): only for connections JS has seen open.
+Napi::Value ServerWrap::subscription(const Napi::CallbackInfo& info, bool subscribe) {
     const ConnectionId id = connection_id(info[0]);
     if (!info[1].IsString()) {
         throw coded_error(info.Env(), "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
     }
-    const bool known = server_ && id != 0 && pump_->status(id) != nullptr;
-    return Napi::Boolean::New(
-        info.Env(), known && server_->subscribe(id, info[1].As<Napi::String>().Utf8Value()));
+    if (!server_ || id == 0 || pump_->status(id) == nullptr)
+        return Napi::Boolean::New(info.Env(), false);
+    std::string topic = info[1].As<Napi::String>().Utf8Value();
+    const bool posted = subscribe ? server_->subscribe(id, std::move(topic))
+                                  : server_->unsubscribe(id, std::move(topic));
+    return Napi::Boolean::New(info.Env(), posted);
+}
+
+Napi::Value ServerWrap::subscribe(const Napi::CallbackInfo& info) {
+    return subscription(info, true);
 }
 
 Napi::Value ServerWrap::unsubscribe(const Napi::CallbackInfo& info) {
-    const ConnectionId id = connection_id(info[0]);
-    if (!info[1].IsString()) {
-        throw coded_error(info.Env(), "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
-    }
-    const bool known = server_ && id != 0 && pump_->status(id) != nullptr;
-    return Napi::Boolean::New(
-        info.Env(), known && server_->unsubscribe(id, info[1].As<Napi::String>().Utf8Value()));
+    return subscription(info, false);
 }
 
 // publish(topic, data, isBinary, excludeId?) -> frame bytes, 0 when not running

@@ -30,6 +30,7 @@ private:
     Napi::Value unref(const Napi::CallbackInfo& info);
     Napi::Value connection_count(const Napi::CallbackInfo& info);
     Napi::Value buffered_amount(const Napi::CallbackInfo& info);
+    Napi::Value subscription(const Napi::CallbackInfo& info, bool subscribe);
     Napi::Value subscribe(const Napi::CallbackInfo& info);
     Napi::Value unsubscribe(const Napi::CallbackInfo& info);
     Napi::Value publish(const Napi::CallbackInfo& info);

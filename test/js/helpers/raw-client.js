@@ -136,18 +136,9 @@ function parseHeader(bytes) {
 }
 
 function parseFrame(bytes) {
-  if (bytes.length < 2) return null;
-  let length = bytes[1] & 0x7f;
-  let offset = 2;
-  if (length === 126) {
-    if (bytes.length < 4) return null;
-    length = bytes.readUInt16BE(2);
-    offset = 4;
-  } else if (length === 127) {
-    if (bytes.length < 10) return null;
-    length = Number(bytes.readBigUInt64BE(2));
-    offset = 10;
-  }
+  const header = parseHeader(bytes);
+  if (!header) return null;
+  const { length, headerSize: offset } = header;
   if (bytes.length < offset + length) return null;
   const payload = bytes.subarray(offset, offset + length);
   const frame = { opcode: bytes[0] & 0x0f, payload, size: offset + length };
