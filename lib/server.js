@@ -65,7 +65,15 @@ export class WebSocketServer extends EventEmitter {
       if (typeof host !== 'string' || host.length === 0) throw invalidOption('host', 'a non-empty string', host);
       settings.host = host;
     }
-    const native = new NativeServer(settings, (meta, values, count) => this.#dispatch(meta, values, count));
+    // Operations issued outside a dispatch are handed to the core from a
+    // microtask, one batch per io thread (inside a dispatch, right after it).
+    let native = null;
+    const flush = () => native?.flush();
+    native = new NativeServer(
+      settings,
+      (meta, values, count) => this.#dispatch(meta, values, count),
+      () => queueMicrotask(flush),
+    );
     this.#address = native.listen(); // throws a coded Error (EADDRINUSE...) on failure
     this.#native = native;
     this.emit('listening', this.#address);

@@ -66,9 +66,15 @@ void EventPump::push(std::unique_ptr<Event> event) {
         node->next = head;
     } while (!head_.compare_exchange_weak(head, node, std::memory_order_release,
                                           std::memory_order_relaxed));
-    // Only the push onto an empty stack wakes the JS thread: one wake-up per
-    // batch, however many events join it before JS runs.
-    if (head == nullptr) wakeup_.NonBlockingCall();
+    // No wake-up here: the io thread calls flush() once it has run the
+    // handlers that were ready together, so JS gets the whole round at once
+    // (and a shared core is not switched over to JS for every event).
+}
+
+void EventPump::flush() {
+    if (head_.load(std::memory_order_acquire) == nullptr) return;
+    if (signalled_.exchange(true)) return;  // a wake-up is already on its way
+    wakeup_.NonBlockingCall();
 }
 
 EventPump::Event* EventPump::take_all() {
@@ -183,6 +189,8 @@ Napi::Value binary_value(Napi::Env env, std::string& payload) {
 }  // namespace
 
 void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
+    // Cleared before taking the queue: a flush from now on wakes JS again.
+    signalled_.store(false);
     Event* list = take_all();
     // Frees what is left if any N-API call throws (JS failing or going away).
     struct Remaining {
@@ -238,7 +246,14 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
             values.Set(static_cast<std::uint32_t>(i), value);
         }
         if (server_closed && on_server_closed_) on_server_closed_();
-        dispatcher.Call({meta, values, Napi::Number::New(env, static_cast<double>(count))});
+        if (dispatching_) dispatching_(true);
+        try {
+            dispatcher.Call({meta, values, Napi::Number::New(env, static_cast<double>(count))});
+        } catch (...) {
+            if (dispatching_) dispatching_(false);
+            throw;
+        }
+        if (dispatching_) dispatching_(false);
         // JS has taken these messages: let paused sockets read again once
         // the queue is back under half the high-water mark.
         const std::size_t left = queued_bytes_.fetch_sub(delivered_bytes) - delivered_bytes;

@@ -38,6 +38,11 @@ public:
     // queue is back under half of it.
     explicit EventPump(std::size_t high_water = 8 * 1024 * 1024) : high_water_(high_water) {}
     void set_resume(std::function<void()> resume) { resume_ = std::move(resume); }
+    // Called with true before each dispatcher call and false after it, so the
+    // owner can flush what the handlers staged in one go.
+    void set_dispatching(std::function<void(bool)> dispatching) {
+        dispatching_ = std::move(dispatching);
+    }
     ~EventPump() override;
 
     // JS thread. Creates the wake-up thread-safe function around `dispatcher`.
@@ -62,6 +67,8 @@ public:
     void on_error(ConnectionId id, std::string what) override;
     void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
     void on_server_closed() override;
+    // Wakes the JS thread once per io-thread round (see EventSink::flush).
+    void flush() override;
 
 private:
     struct Event;
@@ -76,9 +83,13 @@ private:
     bool started_ = false;
     std::function<void()> on_server_closed_;
     std::function<void()> resume_;
+    std::function<void(bool)> dispatching_;
     const std::size_t high_water_;
     std::atomic<std::size_t> queued_bytes_{0};  // message bytes not yet handed to JS
     std::atomic<bool> paused_{false};
+    // Set when a wake-up is on its way; the JS thread clears it before it
+    // takes the queue, so a flush after that always wakes it again.
+    std::atomic<bool> signalled_{false};
     std::unordered_map<ConnectionId, std::shared_ptr<ConnectionStatus>> statuses_;  // JS thread
 };
 

@@ -93,6 +93,7 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::subscriber_count>("subscriberCount"),
                            InstanceMethod<&ServerWrap::topic_count>("topicCount"),
                            InstanceMethod<&ServerWrap::stats>("stats"),
+                           InstanceMethod<&ServerWrap::flush>("flush"),
                        });
 }
 
@@ -119,6 +120,10 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     inbound_high_water_ = static_cast<std::size_t>(
         number_option(options, "inboundHighWaterMark", static_cast<double>(inbound_high_water_)));
     dispatcher_ = Napi::Persistent(info[1].As<Napi::Function>());
+    // Optional: a function that queues a microtask calling flush(). Without
+    // it, every operation is handed to the core at once.
+    if (info.Length() > 2 && info[2].IsFunction())
+        schedule_flush_ = Napi::Persistent(info[2].As<Napi::Function>());
 }
 
 ServerWrap::~ServerWrap() {
@@ -136,9 +141,14 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     pump_->set_resume([this] {
         if (server_) server_->resume_reading();
     });
+    pump_->set_dispatching([this](bool dispatching) {
+        dispatching_ = dispatching;
+        if (!dispatching) flush_staged();
+    });
     pump_->start(env, dispatcher_.Value());
     pump_->set_on_server_closed([this] { on_stopped(); });
     server_ = std::make_unique<Server>(options_, pump_);
+    staged_.assign(server_->thread_count(), {});
     Endpoint endpoint;
     try {
         endpoint = server_->listen();
@@ -186,11 +196,16 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
         server_->note_dropped();
         return Napi::Number::New(env, 0);
     }
-    const auto queued = server_->send(id, OutboundMessage{make_payload(std::move(bytes)), binary},
-                                      std::move(status));
-    if (limit != 0 && queued != 0 && before + static_cast<std::int64_t>(queued) > limit) {
+    const auto queued = frame_size(bytes.size());
+    status->buffered_amount.fetch_add(static_cast<std::int64_t>(queued));
+    Command command;
+    command.kind = Command::Kind::send;
+    command.id = id;
+    command.message = OutboundMessage{make_payload(std::move(bytes)), binary};
+    command.status = std::move(status);
+    stage(owner_thread(id), std::move(command));
+    if (limit != 0 && before + static_cast<std::int64_t>(queued) > limit)
         return Napi::Number::New(env, -1);
-    }
     return Napi::Number::New(env, static_cast<double>(queued));
 }
 
@@ -209,10 +224,12 @@ Napi::Value ServerWrap::subscription(const Napi::CallbackInfo& info, bool subscr
     }
     if (!server_ || id == 0 || pump_->status(id) == nullptr)
         return Napi::Boolean::New(info.Env(), false);
-    std::string topic = info[1].As<Napi::String>().Utf8Value();
-    const bool posted = subscribe ? server_->subscribe(id, std::move(topic))
-                                  : server_->unsubscribe(id, std::move(topic));
-    return Napi::Boolean::New(info.Env(), posted);
+    Command command;
+    command.kind = subscribe ? Command::Kind::subscribe : Command::Kind::unsubscribe;
+    command.id = id;
+    command.text = std::make_shared<const std::string>(info[1].As<Napi::String>().Utf8Value());
+    stage(owner_thread(id), std::move(command));
+    return Napi::Boolean::New(info.Env(), true);
 }
 
 Napi::Value ServerWrap::subscribe(const Napi::CallbackInfo& info) {
@@ -234,11 +251,15 @@ Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
                           "ERR_HYPHAE_INVALID_DATA");
     }
     if (!server_) return Napi::Number::New(env, 0);
-    const ConnectionId exclude = connection_id(info[3]);
-    // The payload is copied once, here; every subscriber shares it.
-    const auto queued = server_->publish(
-        info[0].As<Napi::String>().Utf8Value(),
-        OutboundMessage{make_payload(std::move(bytes)), info[2].ToBoolean()}, exclude);
+    // The payload is copied once, here; every subscriber on every io thread
+    // shares it.
+    Command command;
+    command.kind = Command::Kind::publish;
+    command.id = connection_id(info[3]);  // excluded
+    command.message = OutboundMessage{make_payload(std::move(bytes)), info[2].ToBoolean()};
+    command.text = std::make_shared<const std::string>(info[0].As<Napi::String>().Utf8Value());
+    const auto queued = frame_size(command.message.payload->size());
+    stage_everywhere(command);
     return Napi::Number::New(env, static_cast<double>(queued));
 }
 
@@ -279,13 +300,25 @@ Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {
         info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1000);
     std::string reason =
         info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : std::string();
-    if (!server_ || id == 0) return Napi::Boolean::New(env, false);
-    return Napi::Boolean::New(env, server_->close(id, code, std::move(reason)));
+    if (!server_ || id == 0 || pump_->status(id) == nullptr) return Napi::Boolean::New(env, false);
+    Command command;
+    command.kind = Command::Kind::close;
+    command.id = id;
+    command.code = code;
+    command.text = std::make_shared<const std::string>(std::move(reason));
+    stage(owner_thread(id), std::move(command));
+    return Napi::Boolean::New(env, true);
 }
 
 Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
     const ConnectionId id = connection_id(info[0]);
-    return Napi::Boolean::New(info.Env(), server_ && id != 0 && server_->terminate(id));
+    if (!server_ || id == 0 || pump_->status(id) == nullptr)
+        return Napi::Boolean::New(info.Env(), false);
+    Command command;
+    command.kind = Command::Kind::terminate;
+    command.id = id;
+    stage(owner_thread(id), std::move(command));
+    return Napi::Boolean::New(info.Env(), true);
 }
 
 Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
@@ -295,16 +328,50 @@ Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
         throw coded_error(info.Env(), "ping data must be a string or binary",
                           "ERR_HYPHAE_INVALID_DATA");
     }
-    return Napi::Boolean::New(info.Env(),
-                              server_ && id != 0 && server_->ping(id, std::move(payload)));
+    if (!server_ || id == 0 || pump_->status(id) == nullptr)
+        return Napi::Boolean::New(info.Env(), false);
+    Command command;
+    command.kind = Command::Kind::ping;
+    command.id = id;
+    command.text = std::make_shared<const std::string>(std::move(payload));
+    stage(owner_thread(id), std::move(command));
+    return Napi::Boolean::New(info.Env(), true);
 }
 
 Napi::Value ServerWrap::close(const Napi::CallbackInfo& info) {
     auto env = info.Env();
     if (!server_ || !server_->listening()) return Napi::Boolean::New(env, false);
+    flush_staged();  // what JS sent before close() goes out first
     const double grace = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 5000;
     server_->stop(std::chrono::milliseconds(static_cast<long long>(grace < 0 ? 0 : grace)));
     return Napi::Boolean::New(env, true);
+}
+
+Napi::Value ServerWrap::flush(const Napi::CallbackInfo& info) {
+    flush_staged();
+    return info.Env().Undefined();
+}
+
+void ServerWrap::stage(unsigned worker, Command command) {
+    if (worker >= staged_.size()) return;
+    staged_[worker].push_back(std::move(command));
+    if (dispatching_ || flush_scheduled_) return;  // flushed after the dispatch / by the microtask
+    if (schedule_flush_.IsEmpty()) return flush_staged();
+    flush_scheduled_ = true;
+    schedule_flush_.Call({});
+}
+
+void ServerWrap::stage_everywhere(const Command& command) {
+    for (unsigned worker = 0; worker < staged_.size(); ++worker) stage(worker, command);
+}
+
+void ServerWrap::flush_staged() {
+    flush_scheduled_ = false;
+    if (!server_) return;
+    for (unsigned worker = 0; worker < staged_.size(); ++worker) {
+        if (staged_[worker].empty()) continue;
+        server_->submit(worker, std::exchange(staged_[worker], {}));
+    }
 }
 
 Napi::Value ServerWrap::address(const Napi::CallbackInfo& info) {
@@ -336,6 +403,7 @@ Napi::Value ServerWrap::connection_count(const Napi::CallbackInfo& info) {
 }
 
 void ServerWrap::on_stopped() {
+    staged_.clear();
     // The last io thread reported; joining returns at once.
     server_->join();
     server_.reset();

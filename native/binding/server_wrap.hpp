@@ -38,6 +38,15 @@ private:
     Napi::Value topic_count(const Napi::CallbackInfo& info);
     Napi::Value stats(const Napi::CallbackInfo& info);
 
+    Napi::Value flush(const Napi::CallbackInfo& info);
+
+    // JS-issued operations are staged per io thread and handed over in one
+    // batch per JS turn: after each dispatch, or from a microtask when they
+    // were issued outside one.
+    void stage(unsigned worker, Command command);
+    void stage_everywhere(const Command& command);
+    void flush_staged();
+
     // JS thread, once the io threads have finished.
     void on_stopped();
     // Environment teardown (process exit, worker termination).
@@ -50,6 +59,10 @@ private:
     std::optional<Napi::Env::CleanupHook<void (*)(ServerWrap*), ServerWrap>> cleanup_;
     bool referenced_ = true;
     std::size_t inbound_high_water_ = 8 * 1024 * 1024;
+    Napi::FunctionReference schedule_flush_;  // queues a microtask that calls flush()
+    std::vector<std::vector<Command>> staged_;
+    bool dispatching_ = false;
+    bool flush_scheduled_ = false;
 };
 
 }  // namespace hyphae::binding

@@ -69,6 +69,7 @@ Endpoint Server::listen() {
             if (live_threads_.fetch_sub(1) == 1) {
                 state_.store(State::stopped);
                 context_->sink->on_server_closed();
+                context_->sink->flush();
             }
         });
     }
@@ -229,6 +230,34 @@ std::size_t Server::topic_count() const {
         for (auto& name : worker->topics().topic_names()) names.insert(std::move(name));
     }
     return names.size();
+}
+
+bool Server::accepting_commands() const {
+    const State state = state_.load();
+    return state == State::listening || state == State::stopping;
+}
+
+void Server::submit(unsigned worker, std::vector<Command> commands) {
+    if (worker >= workers_.size() || commands.empty()) return;
+    if (!accepting_commands()) {
+        for (auto& command : commands) {
+            if (command.kind == Command::Kind::send && command.status) {
+                command.status->buffered_amount.fetch_sub(
+                    static_cast<std::int64_t>(frame_size(command.message.payload->size())));
+            }
+        }
+        return;
+    }
+    // A publish stands in every worker's batch; count it once.
+    if (worker == 0) {
+        for (const auto& command : commands) {
+            if (command.kind == Command::Kind::publish)
+                publishes_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    Worker& target = *workers_[worker];
+    net::post(target.io(),
+              [&target, commands = std::move(commands)]() mutable { target.run(commands); });
 }
 
 void Server::resume_reading() {

@@ -152,7 +152,7 @@ void Session::on_accept(beast::error_code ec) {
     handshake_.reset();
 
     WorkerStats::bump(owner_.stats().connections_opened);
-    owner_.context().sink->on_open(std::move(info));
+    owner_.events().on_open(std::move(info));
     read_message();
 }
 
@@ -171,7 +171,7 @@ void Session::on_read(beast::error_code ec) {
     std::string payload = std::exchange(read_bytes_, std::string());
     WorkerStats::bump(owner_.stats().messages_in);
     WorkerStats::bump(owner_.stats().bytes_in, payload.size());
-    if (owner_.context().sink->on_message(id_, std::move(payload), ws_.got_binary())) {
+    if (owner_.events().on_message(id_, std::move(payload), ws_.got_binary())) {
         return read_message();
     }
     // The sink is over its high-water mark: leave this socket unread (TCP
@@ -203,7 +203,7 @@ void Session::on_read_failed(beast::error_code ec) {
     }
     if (is_websocket_error(ec)) {
         // Beast has sent the matching close frame and torn the stream down.
-        owner_.context().sink->on_error(id_, ec.message());
+        owner_.events().on_error(id_, ec.message());
         return finish(true, failure_close_code(ec), {});
     }
     finish(true, close_code::abnormal, {});
@@ -292,7 +292,7 @@ void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
     if (queue_head_ < queue_.size()) return write_next();
     if (backpressured_) {
         backpressured_ = false;
-        owner_.context().sink->on_drain(id_);
+        owner_.events().on_drain(id_);
     }
     if (pending_close_ && state_ == State::open) start_close();
 }
@@ -377,7 +377,7 @@ void Session::finish(bool report, std::uint16_t code, std::string reason) {
     owner_.session_finished(id_);
     if (report) {
         WorkerStats::bump(owner_.stats().connections_closed);
-        owner_.context().sink->on_close(id_, code, std::move(reason));
+        owner_.events().on_close(id_, code, std::move(reason));
     }
 }
 

@@ -73,6 +73,46 @@ void Worker::publish(const std::string& topic, const OutboundMessage& message,
     }
 }
 
+void Worker::run(std::vector<Command>& commands) {
+    for (auto& command : commands) {
+        if (command.kind == Command::Kind::publish) {
+            publish(*command.text, command.message, command.id);
+            continue;
+        }
+        const auto session = sessions_.find(command.id);
+        if (!session) {
+            // Gone already: a counted send no longer counts as buffered.
+            if (command.kind == Command::Kind::send && command.status) {
+                command.status->buffered_amount.fetch_sub(
+                    static_cast<std::int64_t>(frame_size(command.message.payload->size())));
+            }
+            continue;
+        }
+        switch (command.kind) {
+            case Command::Kind::send:
+                session->send(std::move(command.message), command.status != nullptr);
+                break;
+            case Command::Kind::close:
+                session->close(command.code, *command.text);
+                break;
+            case Command::Kind::ping:
+                session->ping(*command.text);
+                break;
+            case Command::Kind::terminate:
+                session->terminate();
+                break;
+            case Command::Kind::subscribe:
+                if (session->is_open()) topics_.subscribe(*command.text, command.id, session.get());
+                break;
+            case Command::Kind::unsubscribe:
+                topics_.unsubscribe(*command.text, command.id);
+                break;
+            case Command::Kind::publish:
+                break;
+        }
+    }
+}
+
 void Worker::pause(std::shared_ptr<Session> session) {
     paused_.push_back(std::move(session));
 }
@@ -81,6 +121,48 @@ void Worker::resume_paused() {
     auto paused = std::move(paused_);
     paused_.clear();
     for (const auto& session : paused) session->resume_reading();
+}
+
+void Worker::request_flush() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    // Runs after the handlers already queued: the events of this round go
+    // to the sink's consumer together.
+    net::post(io_, [this] {
+        flush_posted_ = false;
+        context_->sink->flush();
+    });
+}
+
+void Worker::RoundSink::on_open(ConnectionInfo info) {
+    owner_.context_->sink->on_open(std::move(info));
+    owner_.request_flush();
+}
+
+bool Worker::RoundSink::on_message(ConnectionId id, std::string payload, bool binary) {
+    const bool keep_reading = owner_.context_->sink->on_message(id, std::move(payload), binary);
+    owner_.request_flush();
+    return keep_reading;
+}
+
+void Worker::RoundSink::on_drain(ConnectionId id) {
+    owner_.context_->sink->on_drain(id);
+    owner_.request_flush();
+}
+
+void Worker::RoundSink::on_error(ConnectionId id, std::string what) {
+    owner_.context_->sink->on_error(id, std::move(what));
+    owner_.request_flush();
+}
+
+void Worker::RoundSink::on_close(ConnectionId id, std::uint16_t code, std::string reason) {
+    owner_.context_->sink->on_close(id, code, std::move(reason));
+    owner_.request_flush();
+}
+
+void Worker::RoundSink::on_server_closed() {
+    owner_.context_->sink->on_server_closed();
+    owner_.context_->sink->flush();  // the io thread is leaving: no later round
 }
 
 void Worker::release_when_idle() {

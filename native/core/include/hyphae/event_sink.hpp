@@ -41,6 +41,10 @@ public:
     virtual void on_close(ConnectionId id, std::uint16_t code, std::string reason) = 0;
     // After stop(): every io thread has finished; no event follows.
     virtual void on_server_closed() = 0;
+    // Called by an io thread once it has run the handlers that were ready
+    // together, after it reported events: a sink that wakes a consumer can
+    // wake it once per round instead of once per event.
+    virtual void flush() {}
 };
 
 }  // namespace hyphae

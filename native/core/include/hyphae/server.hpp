@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hyphae/asio.hpp"
+#include "hyphae/command.hpp"
 #include "hyphae/connection_status.hpp"
 #include "hyphae/event_sink.hpp"
 #include "hyphae/outbound_message.hpp"
@@ -63,6 +64,11 @@ public:
     bool is_subscribed(ConnectionId id, const std::string& topic) const;
     std::vector<std::string> topics_of(ConnectionId id) const;
     std::size_t topic_count() const;
+
+    // Hands a batch of commands to one io thread (one post). Commands run in
+    // order; use the same thread for every batch that must keep order.
+    void submit(unsigned worker, std::vector<Command> commands);
+    bool accepting_commands() const;
 
     // Inbound backpressure: re-arms reads the sink paused. Any thread.
     void resume_reading();

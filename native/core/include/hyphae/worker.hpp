@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hyphae/asio.hpp"
+#include "hyphae/command.hpp"
 #include "hyphae/outbound_message.hpp"
 #include "hyphae/registry.hpp"
 #include "hyphae/server_context.hpp"
@@ -28,6 +29,9 @@ public:
     const ServerContext& context() const { return *context_; }
     const std::shared_ptr<const ServerContext>& shared_context() const { return context_; }
     Registry& sessions() { return sessions_; }
+    // Where this worker's sessions report events: the server's sink, with one
+    // flush() requested per round of ready handlers.
+    EventSink& events() { return events_; }
     TopicTable& topics() { return topics_; }
     const TopicTable& topics() const { return topics_; }
     WorkerStats& stats() { return stats_; }
@@ -38,6 +42,8 @@ public:
     // Inbound backpressure: a session whose read was not re-armed.
     void pause(std::shared_ptr<Session> session);
     void resume_paused();
+    // Runs a batch of JS-issued commands in order (on this thread).
+    void run(std::vector<Command>& commands);
 
     // Runs the io_context on a new thread; `on_exit` is called on that thread
     // when the io_context runs out of work.
@@ -55,6 +61,21 @@ public:
     void terminate_all();
 
 private:
+    class RoundSink : public EventSink {
+    public:
+        explicit RoundSink(Worker& owner) : owner_(owner) {}
+        void on_open(ConnectionInfo info) override;
+        bool on_message(ConnectionId id, std::string payload, bool binary) override;
+        void on_drain(ConnectionId id) override;
+        void on_error(ConnectionId id, std::string what) override;
+        void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
+        void on_server_closed() override;
+
+    private:
+        Worker& owner_;
+    };
+
+    void request_flush();
     void release_when_idle();
 
     unsigned index_;
@@ -69,6 +90,8 @@ private:
     std::optional<net::steady_timer> shutdown_timer_;
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
+    bool flush_posted_ = false;
+    RoundSink events_{*this};
     std::thread thread_;
 };
 
