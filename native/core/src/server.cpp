@@ -88,7 +88,7 @@ void Server::accept_next() {
     next_worker_ = (next_worker_ + 1) % workers_.size();
     // The socket is created on the target worker's io_context, so the session
     // runs on that thread from its first byte.
-    acceptor_->async_accept(target.io(), [this, &target](beast::error_code ec, tcp::socket socket) {
+    acceptor_->async_accept(target.io(), [this, &target](beast::error_code ec, Socket socket) {
         if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
         if (ec) {
             accept_retry_.emplace(workers_.front()->io(), kAcceptRetryDelay);

@@ -57,7 +57,7 @@ struct Session::Handshake {
     std::uint16_t remote_port = 0;
 };
 
-Session::Session(Worker& owner, ConnectionId id, tcp::socket socket)
+Session::Session(Worker& owner, ConnectionId id, Socket socket)
     : owner_(owner), id_(id), ws_(std::move(socket)) {}
 
 Session::~Session() = default;
@@ -128,7 +128,7 @@ void Session::reject(unsigned status, std::string body) {
                       [self = shared_from_this()](beast::error_code, std::size_t) {
                           beast::error_code ignored;
                           beast::get_lowest_layer(self->ws_).socket().shutdown(
-                              tcp::socket::shutdown_send, ignored);
+                              Socket::shutdown_send, ignored);
                           self->finish(false, close_code::abnormal, {});
                       });
 }

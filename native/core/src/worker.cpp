@@ -20,7 +20,7 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Worker::adopt(tcp::socket socket) {
+void Worker::adopt(Socket socket) {
     if (stopping_ || next_sequence_ > kMaxSequence) {
         beast::error_code ignored;
         socket.close(ignored);

@@ -19,7 +19,7 @@ class Worker;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(Worker& owner, ConnectionId id, tcp::socket socket);
+    Session(Worker& owner, ConnectionId id, Socket socket);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -65,7 +65,7 @@ private:
 
     Worker& owner_;
     ConnectionId id_;
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     std::unique_ptr<Handshake> handshake_;  // only while handshaking
     // Incoming message bytes; moved out whole to the event sink so the
     // payload reaches JS without another copy.

@@ -51,7 +51,7 @@ public:
     void join();
 
     // Takes ownership of a freshly accepted socket (on this thread).
-    void adopt(tcp::socket socket);
+    void adopt(Socket socket);
     // Called by a session when it has finished, on this thread.
     void session_finished(ConnectionId id);
     // Closes every session with 1001; after `grace`, drops those still open.
