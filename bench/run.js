@@ -1,10 +1,11 @@
-// `npm run bench`: the same echo scenarios against hyphae, ws and Bun, back
-// to back and alternating, with warm-up and repetitions. Prints a markdown
+// `npm run bench`: the same scenarios (echo, fan-out, idle memory, churn)
+// against hyphae, ws and Bun, back to back and alternating, with warm-up and
+// repetitions. Prints a markdown
 // table of medians [min–max] with the hyphae/ws and hyphae/Bun ratios, and
 // writes the raw runs to bench/results/. Server and load generator are pinned
 // to different cores where taskset exists; on 2 cores they still compete, so
 // the ratios within one run are the figure, not the absolute numbers.
-//   node bench/run.js [--reps 3] [--duration 5] [--quick]
+//   node bench/run.js [--reps 3] [--duration 5] [--quick] [--only <scenario prefix>]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -23,10 +24,16 @@ const REPS = option('--reps', quick ? 1 : 3);
 const DURATION = option('--duration', quick ? 2 : 5);
 const WARMUP = quick ? 0.5 : 1;
 
+// metric: the generator's field compared; better: which way is better.
 const SCENARIOS = [
-  { name: 'echo 100 conns', connections: 100, depth: 1, size: 32, target: '≥ 2× ws, ≥ Bun' },
-  { name: 'echo 1000 conns', connections: 1000, depth: 1, size: 32, target: '≥ 2× ws, ≥ Bun' },
+  { name: 'echo 100 conns', mode: 'echo', servers: 'echo', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '100'], timed: true, target: '≥ 2× ws, ≥ Bun' },
+  { name: 'echo 1000 conns', mode: 'echo', servers: 'echo', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '1000'], timed: true, target: '≥ 2× ws, ≥ Bun' },
+  { name: 'fan-out 1k subs', mode: 'fanout', servers: 'fanout', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '1000', '--messages', '200'], target: '≥ 3× ws, ≥ Bun' },
+  { name: 'fan-out 10k subs', mode: 'fanout', servers: 'fanout', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '10000', '--messages', '40'], target: '≥ 3× ws, ≥ Bun' },
+  { name: 'idle 10k conns', mode: 'idle', servers: 'echo', metric: 'bytesPerConnection', better: 'lower', args: ['--connections', '10000', '--path', '/idle'], target: '≤ ws / 2 (aim ≤ 3 KB)' },
+  { name: 'churn 50 loops', mode: 'churn', servers: 'echo', metric: 'cyclesPerSec', better: 'higher', args: ['--connections', '50'], timed: true, target: '≥ ws' },
 ];
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 const pinned = (core, command, args) => (hasTaskset ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
@@ -55,12 +62,14 @@ function bunBinary() {
 }
 
 function contenders() {
+  const node = (file) => ({ command: process.execPath, args: [path.join(root, 'bench/servers', file)] });
   const list = [
-    { name: 'hyphae', command: process.execPath, args: [path.join(root, 'bench/servers/hyphae-echo.js')] },
-    { name: 'ws', command: process.execPath, args: [path.join(root, 'bench/servers/ws-echo.js')] },
+    { name: 'hyphae', echo: node('hyphae-echo.js'), fanout: node('hyphae-fanout.js') },
+    { name: 'ws', echo: node('ws-echo.js'), fanout: node('ws-fanout.js') },
   ];
   const bun = bunBinary();
-  if (bun) list.push({ name: 'bun', command: bun, args: [path.join(root, 'bench/servers/bun-echo.js')] });
+  const viaBun = (file) => ({ command: bun, args: [path.join(root, 'bench/servers', file)] });
+  if (bun) list.push({ name: 'bun', echo: viaBun('bun-echo.js'), fanout: viaBun('bun-fanout.js') });
   else console.log('note: Bun could not be installed here (npm package `bun`); it is left out of this run.');
   return list;
 }
@@ -74,25 +83,28 @@ function procStats(pid) {
 }
 
 async function runOnce(contender, scenario, generator) {
-  const [command, args] = pinned(1, contender.command, contender.args);
+  const program = contender[scenario.servers];
+  const [command, args] = pinned(1, program.command, program.args);
   const server = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = await once(createInterface({ input: server.stdout }), 'line');
   const port = Number(line.split(' ')[1]);
   const before = procStats(server.pid);
-  const [loadCommand, loadArgs] = pinned(0, generator, [
-    'echo', '--port', String(port), '--connections', String(scenario.connections), '--depth', String(scenario.depth),
-    '--size', String(scenario.size), '--warmup', String(WARMUP), '--duration', String(DURATION),
-  ]);
-  const load = spawnSync(loadCommand, loadArgs, { encoding: 'utf8', timeout: (DURATION + WARMUP + 60) * 1000 });
+  const loadArgs = [scenario.mode, '--port', String(port), ...scenario.args];
+  if (scenario.timed) loadArgs.push('--warmup', String(WARMUP), '--duration', String(DURATION));
+  if (scenario.mode === 'idle') loadArgs.push('--server-pid', String(server.pid));
+  const [loadCommand, pinnedArgs] = pinned(0, generator, loadArgs);
+  const load = spawnSync(loadCommand, pinnedArgs, { encoding: 'utf8', timeout: (DURATION + WARMUP + 90) * 1000 });
   const after = procStats(server.pid);
   server.stdin.end();
   await once(server, 'exit');
   const result = JSON.parse(load.stdout.trim().split('\n').pop() || '{"error":"no output"}');
   const serverCpu = after.cpuSeconds - before.cpuSeconds;
+  const units = result.delivered ?? result.messages ?? result.cycles;
   return {
     ...result,
+    value: result[scenario.metric] ?? null,
     serverCpuSeconds: serverCpu,
-    serverCpuUsPerMsg: result.messages ? (serverCpu * 1e6) / result.messages : null,
+    serverCpuUsPerUnit: units ? (serverCpu * 1e6) / units : null,
     serverPeakRssMiB: after.peakRssMiB,
   };
 }
@@ -105,52 +117,55 @@ const k = (n) => (n >= 1000 ? `${Math.round(n / 1000)}k` : String(Math.round(n))
 
 const generator = loadGenerator();
 const list = contenders();
+const scenarios = SCENARIOS.filter((scenario) => !only || scenario.name.startsWith(only));
 const runs = [];
-for (const scenario of SCENARIOS) {
-  for (let rep = 0; rep < REPS; rep++) {
+for (const scenario of scenarios) {
+  // One run of each idle scenario is enough: it measures memory, not speed.
+  const reps = scenario.mode === 'idle' ? 1 : REPS;
+  for (let rep = 0; rep < reps; rep++) {
     // Alternate the order each repetition so no contender always goes first.
     const order = rep % 2 === 0 ? list : [...list].reverse();
     for (const contender of order) {
       const result = await runOnce(contender, scenario, generator);
       runs.push({ scenario: scenario.name, contender: contender.name, rep, ...result });
-      process.stderr.write(`${scenario.name} ${contender.name} #${rep + 1}: ${k(result.msgsPerSec ?? 0)} msgs/s\n`);
+      process.stderr.write(`${scenario.name} ${contender.name} #${rep + 1}: ${result.value ?? result.error}\n`);
     }
   }
 }
 
-console.log(`\nEcho through a JS handler, 32-byte text messages, one in flight per connection; ${REPS} runs of ${DURATION} s each; medians [min–max].\n`);
-console.log('| scenario | server | msgs/s | p50 µs | p99 µs | server CPU µs/msg | peak RSS MiB | load CPU µs/msg |');
+const unit = { msgsPerSec: 'msgs/s', bytesPerConnection: 'bytes/conn', cyclesPerSec: 'cycles/s' };
+console.log(`\n${REPS} runs per scenario (idle: 1) of ${DURATION} s where timed; medians [min–max]. Server pinned to core 1, load generator to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}.\n`);
+console.log('| scenario | server | result | p50 µs | p99 µs | server CPU µs/unit | peak RSS MiB | load CPU µs/msg |');
 console.log('|---|---|---|---:|---:|---:|---:|---:|');
 const summary = {};
-for (const scenario of SCENARIOS) {
+for (const scenario of scenarios) {
   for (const contender of list) {
-    const mine = runs.filter((r) => r.scenario === scenario.name && r.contender === contender.name);
-    const rate = mine.map((r) => r.msgsPerSec ?? 0);
-    const row = {
-      msgsPerSec: median(rate),
-      min: Math.min(...rate),
-      max: Math.max(...rate),
-      p50us: median(mine.map((r) => r.p50us)),
-      p99us: median(mine.map((r) => r.p99us)),
-      cpu: median(mine.map((r) => r.serverCpuUsPerMsg ?? 0)),
-      rss: median(mine.map((r) => r.serverPeakRssMiB ?? 0)),
-      loadCpu: median(mine.map((r) => r.loadCpuUsPerMsg ?? 0)),
-    };
+    const mine = runs.filter((r) => r.scenario === scenario.name && r.contender === contender.name && r.value !== null);
+    if (mine.length === 0) {
+      console.log(`| ${scenario.name} | ${contender.name} | failed | | | | | |`);
+      continue;
+    }
+    const values = mine.map((r) => r.value);
+    const pick = (field) => median(mine.map((r) => r[field] ?? 0));
+    const row = { value: median(values), min: Math.min(...values), max: Math.max(...values) };
     (summary[scenario.name] ??= {})[contender.name] = row;
+    const figure = scenario.metric === 'bytesPerConnection' ? `${Math.round(row.value)} ${unit[scenario.metric]}` : `${k(row.value)} [${k(row.min)}–${k(row.max)}] ${unit[scenario.metric]}`;
+    const cpu = pick('serverCpuUsPerUnit');
     console.log(
-      `| ${scenario.name} | ${contender.name} | ${k(row.msgsPerSec)} [${k(row.min)}–${k(row.max)}] | ${row.p50us} | ${row.p99us} | ${row.cpu.toFixed(2)} | ${row.rss.toFixed(0)} | ${row.loadCpu.toFixed(2)} |`,
+      `| ${scenario.name} | ${contender.name} | ${figure} | ${pick('p50us') || ''} | ${pick('p99us') || ''} | ${cpu ? cpu.toFixed(2) : ''} | ${pick('serverPeakRssMiB').toFixed(0)} | ${pick('loadCpuUsPerMsg') ? pick('loadCpuUsPerMsg').toFixed(2) : ''} |`,
     );
   }
 }
 console.log('\n| scenario | hyphae/ws | hyphae/Bun | target |');
 console.log('|---|---:|---:|---|');
-for (const scenario of SCENARIOS) {
-  const s = summary[scenario.name];
-  const ratio = (other) => (s[other] ? (s.hyphae.msgsPerSec / s[other].msgsPerSec).toFixed(2) : 'n/a');
-  console.log(`| ${scenario.name} | ${ratio('ws')} | ${ratio('bun')} | ${scenario.target} |`);
+for (const scenario of scenarios) {
+  const s = summary[scenario.name] ?? {};
+  const ratio = (other) => (s.hyphae && s[other] ? (s.hyphae.value / s[other].value).toFixed(2) : 'n/a');
+  const note = scenario.better === 'lower' ? ' (lower is better)' : '';
+  console.log(`| ${scenario.name} | ${ratio('ws')} | ${ratio('bun')} | ${scenario.target}${note} |`);
 }
 const resultsDir = path.join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
-const file = path.join(resultsDir, `echo-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), reps: REPS, duration: DURATION, taskset: hasTaskset, runs, summary }, null, 2));
 console.log(`\nraw runs: ${path.relative(root, file)}`);

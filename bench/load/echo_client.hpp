@@ -12,6 +12,8 @@
 
 #include "frames.hpp"
 #include "histogram.hpp"
+#include "stamp.hpp"
+#include "upgrade.hpp"
 
 namespace hyphae::load {
 
@@ -43,17 +45,16 @@ public:
 
     // Calls `ready(ok)` once the upgrade succeeded or failed.
     void start(std::function<void(bool)> ready) {
-        ready_ = std::move(ready);
-        boost::system::error_code ec;
-        socket_.open(settings_.server.protocol(), ec);
-        if (!ec) socket_.bind(tcp::endpoint(source_, 0), ec);
-        if (ec) return fail();
-        socket_.async_connect(settings_.server,
-                              [self = shared_from_this()](boost::system::error_code ec) {
-                                  if (ec) return self->fail();
-                                  self->socket_.set_option(tcp::no_delay(true), ec);
-                                  self->handshake();
-                              });
+        auto upgrade =
+            std::make_shared<Upgrade>(socket_, settings_.server, source_, settings_.path);
+        upgrade->run(
+            [self = shared_from_this(), ready = std::move(ready)](bool ok, std::string leftover) {
+                if (!ok) ++self->totals_.errors;
+                ready(ok);
+                if (!ok) return;
+                if (!leftover.empty()) self->on_bytes(leftover.data(), leftover.size());
+                self->read();
+            });
     }
 
     void begin_load() {
@@ -67,43 +68,6 @@ public:
     }
 
 private:
-    static std::uint64_t now_ns() {
-        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                              std::chrono::steady_clock::now().time_since_epoch())
-                                              .count());
-    }
-
-    void handshake() {
-        request_ =
-            "GET " + settings_.path +
-            " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
-        net::async_write(socket_, net::buffer(request_),
-                         [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                             if (ec) return self->fail();
-                             self->read_response();
-                         });
-    }
-
-    void read_response() {
-        socket_.async_read_some(
-            net::buffer(input_),
-            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                if (ec) return self->fail();
-                self->response_.append(self->input_.data(), n);
-                const auto end = self->response_.find("\r\n\r\n");
-                if (end == std::string::npos) return self->read_response();
-                if (self->response_.compare(0, 12, "HTTP/1.1 101") != 0) return self->fail();
-                // Bytes after the response head are already frames.
-                const std::string rest = self->response_.substr(end + 4);
-                self->response_.clear();
-                self->upgraded_ = true;
-                if (self->ready_) std::exchange(self->ready_, nullptr)(true);
-                if (!rest.empty()) self->on_bytes(rest.data(), rest.size());
-                self->read();
-            });
-    }
-
     void read() {
         socket_.async_read_some(
             net::buffer(input_),
@@ -131,20 +95,6 @@ private:
         flush();
     }
 
-    // The send time as 16 hex digits: text payloads stay valid UTF-8.
-    static void encode_stamp(std::uint64_t value, char* out) {
-        static constexpr char digits[] = "0123456789abcdef";
-        for (int i = 15; i >= 0; --i, value >>= 4) out[i] = digits[value & 0xF];
-    }
-    static std::uint64_t decode_stamp(const char* in) {
-        std::uint64_t value = 0;
-        for (int i = 0; i < 16; ++i) {
-            const char c = in[i];
-            value = (value << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-        }
-        return value;
-    }
-
     // Payload: the send stamp, padded to `size`.
     void queue_message() {
         if (payload_.size() != settings_.size) payload_.assign(settings_.size, 'x');
@@ -169,25 +119,16 @@ private:
                          });
     }
 
-    void fail() {
-        ++totals_.errors;
-        if (ready_) std::exchange(ready_, nullptr)(false);
-    }
-
     tcp::socket socket_;
     const EchoSettings& settings_;
     EchoTotals& totals_;
     net::ip::address source_;
-    std::function<void(bool)> ready_;
-    std::string request_;
-    std::string response_;
     std::array<char, 64 * 1024> input_{};
     FrameParser parser_;
     std::string payload_;
     std::string pending_;
     std::string in_flight_;
     bool writing_ = false;
-    bool upgraded_ = false;
 };
 
 }  // namespace hyphae::load

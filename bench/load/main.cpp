@@ -1,8 +1,15 @@
-// hyphae_load: a WebSocket load generator (bench/load).
-//   hyphae_load echo --port P [--connections N] [--depth D] [--size S] [--binary]
-//                    [--path /] [--warmup SEC] [--duration SEC] [--sources K]
-// Prints one JSON line: throughput, latency percentiles, errors and the
-// generator's own CPU per message. Loopback only; exits by itself.
+// hyphae_load: a WebSocket load generator (bench/load). Loopback only; every
+// mode exits by itself and prints one JSON line.
+//   echo   --port P [--connections N] [--depth D] [--size S] [--binary] [--warmup S] [--duration S]
+//          throughput, latency percentiles, the generator's own CPU per message
+//   fanout --port P --connections N [--messages M] [--size S]
+//          N subscribers on /sub; one trigger on /trigger asks the server to
+//          publish M messages; delivered msgs/s and publish→receive latency
+//   idle   --port P --connections N --server-pid PID
+//          opens N idle connections; the server's RSS delta per connection
+//   churn  --port P [--connections C] [--duration S]
+//          C loops of connect/upgrade/close; cycles per second
+// Common: [--path /] [--sources K] spreads connections over 127.0.0.1..K.
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
@@ -11,7 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "churn_client.hpp"
 #include "echo_client.hpp"
+#include "fanout_client.hpp"
+
+#include <fstream>
 
 namespace {
 
@@ -28,6 +39,8 @@ struct Arguments {
     double warmup = 1;
     double duration = 5;
     unsigned sources = 8;
+    std::size_t messages = 100;
+    int server_pid = 0;
 };
 
 Arguments parse(int argc, char** argv) {
@@ -54,15 +67,19 @@ Arguments parse(int argc, char** argv) {
             args.duration = std::stod(value());
         else if (flag == "--sources")
             args.sources = static_cast<unsigned>(std::stoul(value()));
+        else if (flag == "--messages")
+            args.messages = std::stoul(value());
+        else if (flag == "--server-pid")
+            args.server_pid = std::stoi(value());
         else {
             std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
             std::exit(64);
         }
     }
-    if (args.mode != "echo" || args.port == 0) {
-        std::fprintf(stderr,
-                     "usage: hyphae_load echo --port P [--connections N] [--depth D] [--size S] "
-                     "[--binary]\n");
+    const bool known =
+        args.mode == "echo" || args.mode == "fanout" || args.mode == "idle" || args.mode == "churn";
+    if (!known || args.port == 0 || (args.mode == "idle" && args.server_pid == 0)) {
+        std::fprintf(stderr, "usage: hyphae_load echo|fanout|idle|churn --port P [options] (see main.cpp)\n");
         std::exit(64);
     }
     return args;
@@ -83,11 +100,139 @@ void raise_open_file_limit() {
     }
 }
 
+// Resident set of a process, in bytes (VmRSS).
+long long rss_bytes(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    }
+    return -1;
+}
+
+// Opens `count` connections of type Client in waves of 256; returns how many upgraded.
+template <class Make>
+std::size_t open_all(net::io_context& io, std::size_t count, Make make) {
+    std::size_t started = 0;
+    std::size_t settled = 0;
+    std::size_t upgraded = 0;
+    std::function<void()> next = [&] {
+        if (started >= count) return;
+        make(started++, [&](bool ok) {
+            ++settled;
+            if (ok) ++upgraded;
+            next();
+        });
+    };
+    for (std::size_t i = 0; i < std::min<std::size_t>(256, count); ++i) next();
+    while (settled < count && io.run_one() > 0) {
+    }
+    return upgraded;
+}
+
+int run_fanout(const Arguments& args, tcp::endpoint server) {
+    net::io_context io(1);
+    FanoutTotals totals;
+    std::vector<std::shared_ptr<FanoutClient>> subscribers;
+    const std::size_t upgraded = open_all(io, args.connections, [&](std::size_t i, auto ready) {
+        auto client = std::make_shared<FanoutClient>(io, totals);
+        subscribers.push_back(client);
+        client->start(server, source_address(i, args.sources), "/sub", std::move(ready));
+    });
+    auto trigger = std::make_shared<FanoutClient>(io, totals);
+    std::size_t trigger_ok = open_all(io, 1, [&](std::size_t, auto ready) {
+        trigger->start(server, source_address(0, args.sources), "/trigger", std::move(ready));
+    });
+    if (upgraded < args.connections || trigger_ok != 1) {
+        std::printf("{\"error\":\"only %zu of %zu subscribers upgraded\"}\n", upgraded,
+                    args.connections);
+        return 1;
+    }
+    const std::uint64_t expected = args.connections * args.messages;
+    const std::uint64_t started = now_ns();
+    trigger->send_text("publish " + std::to_string(args.messages) + " " +
+                       std::to_string(args.size) + " " + std::to_string(args.connections));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (totals.delivered < expected && std::chrono::steady_clock::now() < deadline) {
+        io.run_for(std::chrono::milliseconds(50));
+    }
+    const double seconds = static_cast<double>(totals.last_ns - started) / 1e9;
+    for (auto& client : subscribers) client->close();
+    trigger->close();
+    std::printf(
+        "{\"mode\":\"fanout\",\"subscribers\":%zu,\"messages\":%zu,\"size\":%zu,\"delivered\":%llu,"
+        "\"expected\":%llu,\"seconds\":%.3f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,"
+        "\"errors\":%llu}\n",
+        args.connections, args.messages, args.size,
+        static_cast<unsigned long long>(totals.delivered),
+        static_cast<unsigned long long>(expected), seconds,
+        seconds > 0 ? static_cast<double>(totals.delivered) / seconds : 0.0,
+        totals.latency.percentile(0.5), totals.latency.percentile(0.99),
+        static_cast<unsigned long long>(totals.errors));
+    return totals.delivered == expected ? 0 : 1;
+}
+
+int run_idle(const Arguments& args, tcp::endpoint server) {
+    net::io_context io(1);
+    FanoutTotals totals;  // idle connections receive nothing; reuse the subscriber type
+    std::vector<std::shared_ptr<FanoutClient>> clients;
+    const long long before = rss_bytes(args.server_pid);
+    const std::size_t upgraded = open_all(io, args.connections, [&](std::size_t i, auto ready) {
+        auto client = std::make_shared<FanoutClient>(io, totals);
+        clients.push_back(client);
+        client->start(server, source_address(i, args.sources), args.path, std::move(ready));
+    });
+    // Let the server settle (JS objects for the connections, GC) before reading.
+    io.run_for(std::chrono::milliseconds(1500));
+    const long long after = rss_bytes(args.server_pid);
+    for (auto& client : clients) client->close();
+    std::printf(
+        "{\"mode\":\"idle\",\"connections\":%zu,\"upgraded\":%zu,\"rssBefore\":%lld,\"rssAfter\":%"
+        "lld,"
+        "\"bytesPerConnection\":%.0f}\n",
+        args.connections, upgraded, before, after,
+        upgraded ? static_cast<double>(after - before) / static_cast<double>(upgraded) : 0.0);
+    return upgraded == args.connections ? 0 : 1;
+}
+
+int run_churn(const Arguments& args, tcp::endpoint server) {
+    net::io_context io(1);
+    ChurnTotals totals;
+    std::vector<std::shared_ptr<ChurnLoop>> loops;
+    for (std::size_t i = 0; i < args.connections; ++i) {
+        loops.push_back(
+            std::make_shared<ChurnLoop>(io, server, source_address(i, args.sources), totals));
+        loops.back()->cycle();
+    }
+    io.run_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(args.warmup)));
+    const std::uint64_t warm = totals.cycles;
+    const auto started = std::chrono::steady_clock::now();
+    io.run_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(args.duration)));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::uint64_t cycles = totals.cycles - warm;
+    totals.running = false;
+    std::printf(
+        "{\"mode\":\"churn\",\"concurrency\":%zu,\"seconds\":%.3f,\"cycles\":%llu,\"cyclesPerSec\":"
+        "%.0f,"
+        "\"errors\":%llu}\n",
+        args.connections, seconds, static_cast<unsigned long long>(cycles),
+        static_cast<double>(cycles) / seconds, static_cast<unsigned long long>(totals.errors));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Arguments args = parse(argc, argv);
     raise_open_file_limit();
+    const tcp::endpoint server(net::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(args.port));
+    if (args.mode == "fanout") return run_fanout(args, server);
+    if (args.mode == "idle") return run_idle(args, server);
+    if (args.mode == "churn") return run_churn(args, server);
     net::io_context io(1);
     EchoSettings settings;
     settings.server =
