@@ -17,8 +17,14 @@ export const DEFAULTS = Object.freeze({
   maxBackpressure: 16 * 1024 * 1024,
   closeOnBackpressureLimit: false,
   inboundHighWaterMark: 8 * 1024 * 1024,
+  allowedOrigins: [],
+  maxConnections: 0,
+  maxConnectionsPerIp: 0,
+  protocols: [],
+  idleTimeout: 0,
 });
 
+const isStringList = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string' && item.length > 0);
 const isInteger = (min, max) => (value) => Number.isInteger(value) && value >= min && value <= max;
 
 const CHECKS = {
@@ -34,6 +40,11 @@ const CHECKS = {
   maxBackpressure: [isInteger(0, 2 ** 48), 'a non-negative integer (bytes; 0 means no limit)'],
   closeOnBackpressureLimit: [(v) => typeof v === 'boolean', 'a boolean'],
   inboundHighWaterMark: [isInteger(64 * 1024, 2 ** 40), 'an integer >= 65536 (bytes)'],
+  allowedOrigins: [isStringList, 'an array of origin strings ("https://app.example")'],
+  maxConnections: [isInteger(0, 2 ** 31), 'a non-negative integer (0 means no limit)'],
+  maxConnectionsPerIp: [isInteger(0, 2 ** 31), 'a non-negative integer (0 means no limit)'],
+  protocols: [isStringList, 'an array of subprotocol names, preferred first'],
+  idleTimeout: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds; 0 means never)'],
 };
 
 /**

@@ -210,11 +210,11 @@ export class WebSocketServer extends EventEmitter {
 
   #onOpen(id, value) {
     const headers = {};
-    for (let h = 3; h < value.length; h += 2) {
+    for (let h = 4; h < value.length; h += 2) {
       const name = value[h];
       headers[name] = name in headers ? `${headers[name]}, ${value[h + 1]}` : value[h + 1];
     }
-    const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], headers };
+    const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], protocol: value[3], headers };
     const socket = new ServerWebSocket(this.#native, id, request, this.#mirror, this);
     this.#connections.set(id, socket);
     if (this.#closing) socket.readyState = ServerWebSocket.CLOSING;

@@ -42,6 +42,8 @@ export class ServerWebSocket extends EventEmitter {
     this.url = request.url;
     /** Request headers, names in lower case. */
     this.headers = request.headers;
+    /** The negotiated subprotocol ('' when none). */
+    this.protocol = request.protocol ?? '';
     this.readyState = ReadyState.OPEN;
     /** Application data for this connection; never touched by hyphae. */
     this.data = undefined;

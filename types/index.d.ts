@@ -9,6 +9,8 @@ export interface UpgradeRequestInfo {
   remotePort: number;
   /** Request target as sent: path and query. */
   url: string;
+  /** The negotiated subprotocol ('' when none). */
+  protocol: string;
   /** Request headers, names in lower case; repeated headers joined with ", ". */
   headers: Record<string, string>;
 }
@@ -44,6 +46,16 @@ export interface WebSocketServerOptions<Data = unknown> {
   closeOnBackpressureLimit?: boolean;
   /** Undelivered incoming bytes beyond which sockets stop being read until JS catches up. Default 8 MiB. */
   inboundHighWaterMark?: number;
+  /** Origins allowed to connect (compared case-insensitively); others get HTTP 403. Default: any. */
+  allowedOrigins?: string[];
+  /** Connections open or upgrading beyond which upgrades get HTTP 503. 0 (default): no limit. */
+  maxConnections?: number;
+  /** The same per peer address; beyond it upgrades get HTTP 429. 0 (default): no limit. */
+  maxConnectionsPerIp?: number;
+  /** Subprotocols we speak, preferred first; the first one the client also offers is chosen. */
+  protocols?: string[];
+  /** A peer silent this long (ms) is dropped (close 1006); a ping goes out halfway. 0 (default): never. */
+  idleTimeout?: number;
   open?(ws: ServerWebSocket<Data>): void;
   message?(ws: ServerWebSocket<Data>, data: string | Buffer, isBinary: boolean): void;
   close?(ws: ServerWebSocket<Data>, code: number, reason: string): void;
@@ -79,6 +91,8 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   readonly remotePort: number;
   readonly url: string;
   readonly headers: Record<string, string>;
+  /** The negotiated subprotocol ('' when none). */
+  readonly protocol: string;
   readyState: ReadyStateValue;
   /** Application data for this connection; hyphae never touches it. */
   data: Data;

@@ -163,11 +163,12 @@ void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pum
 namespace {
 
 Napi::Value open_value(Napi::Env env, const ConnectionInfo& info) {
-    auto value = Napi::Array::New(env, 3 + info.headers.size() * 2);
+    auto value = Napi::Array::New(env, 4 + info.headers.size() * 2);
     value.Set(0u, Napi::String::New(env, info.remote_address));
     value.Set(1u, Napi::Number::New(env, info.remote_port));
     value.Set(2u, Napi::String::New(env, info.target));
-    std::uint32_t index = 3;
+    value.Set(3u, Napi::String::New(env, info.protocol));
+    std::uint32_t index = 4;
     for (const auto& [name, field] : info.headers) {
         value.Set(index++, Napi::String::New(env, name));
         value.Set(index++, Napi::String::New(env, field));

@@ -22,7 +22,7 @@
 namespace hyphae::binding {
 
 enum class EventKind : std::uint8_t {
-    open = 1,            // value: [remoteAddress, remotePort, url, name0, value0, ...]
+    open = 1,            // value: [remoteAddress, remotePort, url, protocol, name0, value0, ...]
     text_message = 2,    // value: string
     binary_message = 3,  // value: Buffer
     error = 4,           // value: string

@@ -18,6 +18,18 @@ std::string string_option(const Napi::Object& options, const char* name, std::st
     return value.IsString() ? value.As<Napi::String>().Utf8Value() : fallback;
 }
 
+std::vector<std::string> string_list_option(const Napi::Object& options, const char* name) {
+    std::vector<std::string> list;
+    const auto value = options.Get(name);
+    if (!value.IsArray()) return list;
+    const auto array = value.As<Napi::Array>();
+    for (std::uint32_t i = 0; i < array.Length(); ++i) {
+        const auto item = array.Get(i);
+        if (item.IsString()) list.push_back(item.As<Napi::String>().Utf8Value());
+    }
+    return list;
+}
+
 double number_option(const Napi::Object& options, const char* name, double fallback) {
     const auto value = options.Get(name);
     return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : fallback;
@@ -117,6 +129,14 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     options_.max_backpressure = static_cast<std::size_t>(
         number_option(options, "maxBackpressure", static_cast<double>(options_.max_backpressure)));
     options_.close_on_backpressure_limit = options.Get("closeOnBackpressureLimit").ToBoolean();
+    options_.allowed_origins = string_list_option(options, "allowedOrigins");
+    options_.protocols = string_list_option(options, "protocols");
+    options_.max_connections =
+        static_cast<std::size_t>(number_option(options, "maxConnections", 0));
+    options_.max_connections_per_ip =
+        static_cast<std::size_t>(number_option(options, "maxConnectionsPerIp", 0));
+    options_.idle_timeout =
+        std::chrono::milliseconds(static_cast<long long>(number_option(options, "idleTimeout", 0)));
     inbound_high_water_ = static_cast<std::size_t>(
         number_option(options, "inboundHighWaterMark", static_cast<double>(inbound_high_water_)));
     dispatcher_ = Napi::Persistent(info[1].As<Napi::Function>());

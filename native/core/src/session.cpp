@@ -55,6 +55,8 @@ struct Session::Handshake {
     http::response<http::string_body> response;
     std::string remote_address;
     std::uint16_t remote_port = 0;
+    UpgradeContext context;
+    std::string protocol;
 };
 
 Session::Session(Worker& owner, ConnectionId id, Socket socket)
@@ -73,6 +75,10 @@ void Session::start() {
     if (!ec) {
         handshake_->remote_address = remote.address().to_string();
         handshake_->remote_port = remote.port();
+        peer_ = remote.address();
+        const auto [total, from_peer] = owner_.context().counts->add(peer_);
+        handshake_->context = UpgradeContext{total, from_peer};
+        counted_ = true;
     }
     // Bounds the whole handshake, slow senders included.
     stream.expires_after(options.handshake_timeout);
@@ -91,8 +97,10 @@ void Session::on_request(beast::error_code ec) {
         return finish(false, close_code::abnormal, {});
     }
 
-    const auto verdict = evaluate_upgrade(handshake_->parser.get(), owner_.context().policy);
+    const auto verdict =
+        evaluate_upgrade(handshake_->parser.get(), owner_.context().policy, handshake_->context);
     if (!verdict.accept) return reject(verdict.status, verdict.body);
+    handshake_->protocol = verdict.protocol;
 
     const auto& options = owner_.context().options;
     // From here Beast's own timeouts govern the stream; the handshake limit
@@ -100,9 +108,17 @@ void Session::on_request(beast::error_code ec) {
     beast::get_lowest_layer(ws_).expires_never();
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = options.handshake_timeout;
+    if (options.idle_timeout.count() > 0) {
+        // Beast pings halfway through and drops a peer silent for the whole time.
+        timeouts.idle_timeout = options.idle_timeout;
+        timeouts.keep_alive_pings = true;
+    }
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set(http::field::server, "hyphae"); }));
+        [protocol = verdict.protocol](websocket::response_type& response) {
+            response.set(http::field::server, "hyphae");
+            if (!protocol.empty()) response.set(http::field::sec_websocket_protocol, protocol);
+        }));
     ws_.read_message_max(options.max_payload_length);
     ws_.auto_fragment(false);
 
@@ -146,6 +162,7 @@ void Session::on_accept(beast::error_code ec) {
     const auto& request = handshake_->request;
     info.target = std::string(request.target());
     info.status = status_;
+    info.protocol = std::move(handshake_->protocol);
     for (const auto& field : request) {
         info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
     }
@@ -358,6 +375,10 @@ void Session::terminate() {
 void Session::finish(bool report, std::uint16_t code, std::string reason) {
     if (state_ == State::finished) return;
     state_ = State::finished;
+    if (counted_) {
+        counted_ = false;
+        owner_.context().counts->remove(peer_);
+    }
     // Frames that will never be written no longer count as buffered; a write
     // still in flight is subtracted when it completes.
     const std::size_t in_flight = writing_ ? frame_size(queue_[queue_head_].payload->size()) : 0;

@@ -20,6 +20,7 @@ struct ConnectionInfo {
     std::string target;  // request target as sent: path plus query
     std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
     std::shared_ptr<ConnectionStatus> status;                  // readable from any thread
+    std::string protocol;                                      // negotiated subprotocol, or empty
 };
 
 class EventSink {

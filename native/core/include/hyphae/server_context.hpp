@@ -2,6 +2,7 @@
 // Settings and the event sink shared, read-only, by every session of a server.
 #include <memory>
 
+#include "hyphae/connection_counts.hpp"
 #include "hyphae/event_sink.hpp"
 #include "hyphae/server_options.hpp"
 #include "hyphae/upgrade_policy.hpp"
@@ -12,6 +13,7 @@ struct ServerContext {
     ServerOptions options;
     UpgradePolicy policy;
     std::shared_ptr<EventSink> sink;
+    std::shared_ptr<ConnectionCounts> counts = std::make_shared<ConnectionCounts>();
 };
 
 }  // namespace hyphae

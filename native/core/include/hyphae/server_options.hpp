@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hyphae {
 
@@ -20,6 +21,14 @@ struct ServerOptions {
     std::size_t max_backpressure = 16 * 1024 * 1024;
     // Close a connection (1008) instead of letting it pass the limit.
     bool close_on_backpressure_limit = false;
+    // Upgrade policy (see upgrade_policy.hpp): 403 / 503 / 429.
+    std::vector<std::string> allowed_origins;
+    std::size_t max_connections = 0;
+    std::size_t max_connections_per_ip = 0;
+    std::vector<std::string> protocols;  // subprotocols, preferred first
+    // A peer that sends nothing for this long is dropped; a ping goes out
+    // halfway through (Beast's keep-alive). 0: never.
+    std::chrono::milliseconds idle_timeout{0};
 };
 
 unsigned resolve_thread_count(unsigned requested);

@@ -86,6 +86,8 @@ private:
     bool read_ended_ = false;
     bool close_ended_ = false;
     bool close_failed_ = false;
+    bool counted_ = false;  // in the server's connection counts
+    net::ip::address peer_;
     bool backpressured_ = false;  // went over max_backpressure; drain pending
     bool read_paused_ = false;    // no read pending: the sink is full
     // What to report when the session ends without a handshake because we
