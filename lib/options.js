@@ -2,7 +2,7 @@
 // error naming it, before anything is started.
 import { invalidOption, unknownOption } from './errors.js';
 
-const HANDLERS = ['open', 'message', 'close', 'error', 'drain'];
+const HANDLERS = ['upgrade', 'open', 'message', 'close', 'error', 'drain'];
 
 export const DEFAULTS = Object.freeze({
   host: '0.0.0.0',

@@ -16,6 +16,17 @@ const ERROR = 4;
 const CLOSE = 5;
 const SERVER_CLOSED = 6;
 const DRAIN = 7;
+const UPGRADE = 8;
+
+// [name0, value0, name1, value1, ...] from `start` on -> a headers object.
+function headersFrom(list, start) {
+  const headers = {};
+  for (let h = start; h < list.length; h += 2) {
+    const name = list[h];
+    headers[name] = name in headers ? `${headers[name]}, ${list[h + 1]}` : list[h + 1];
+  }
+  return headers;
+}
 
 export class WebSocketServer extends EventEmitter {
   #settings;
@@ -25,6 +36,8 @@ export class WebSocketServer extends EventEmitter {
   #closing = null;
   #address = null;
   #mirror = new TopicMirror();
+  // Per-connection data from the upgrade verdict, until the connection opens.
+  #pendingData = new Map();
 
   /** @param {import('../types/index.js').WebSocketServerOptions} [options] */
   constructor(options = {}) {
@@ -69,6 +82,7 @@ export class WebSocketServer extends EventEmitter {
     // microtask, one batch per io thread (inside a dispatch, right after it).
     let native = null;
     const flush = () => native?.flush();
+    settings.decideUpgrades = Boolean(this.#handlers.upgrade);
     native = new NativeServer(
       settings,
       (meta, values, count) => this.#dispatch(meta, values, count),
@@ -198,6 +212,9 @@ export class WebSocketServer extends EventEmitter {
           case DRAIN:
             this.#onDrain(id);
             break;
+          case UPGRADE:
+            this.#onUpgrade(id, values[i]);
+            break;
           case SERVER_CLOSED:
             this.#onServerClosed();
             break;
@@ -208,15 +225,61 @@ export class WebSocketServer extends EventEmitter {
     }
   }
 
-  #onOpen(id, value) {
-    const headers = {};
-    for (let h = 4; h < value.length; h += 2) {
-      const name = value[h];
-      headers[name] = name in headers ? `${headers[name]}, ${value[h + 1]}` : value[h + 1];
+  // The application's upgrade(request) decides; the socket waits natively
+  // (the handshake timeout still applies).
+  #onUpgrade(id, value) {
+    const url = value[2];
+    const query = url.indexOf('?');
+    const request = {
+      url,
+      path: query < 0 ? url : url.slice(0, query),
+      query: new URLSearchParams(query < 0 ? '' : url.slice(query + 1)),
+      headers: headersFrom(value, 4),
+      remoteAddress: value[0],
+      remotePort: value[1],
+      protocols: value[3] ? value[3].split(',').map((p) => p.trim()).filter(Boolean) : [],
+    };
+    const failed = (error) => {
+      this.#decide(id, { status: 500, message: 'Internal Server Error' });
+      this.#handlerFailed(error);
+    };
+    let verdict;
+    try {
+      verdict = this.#handlers.upgrade(request);
+    } catch (error) {
+      return failed(error);
     }
+    if (verdict && typeof verdict.then === 'function') verdict.then((v) => this.#decide(id, v), failed);
+    else this.#decide(id, verdict);
+  }
+
+  // true / undefined / { data?, headers?, protocol? } accept; false rejects
+  // with 401; { status, message? } rejects with that status.
+  #decide(id, verdict) {
+    const native = this.#native;
+    if (!native) return;
+    if (verdict === false) return native.decideUpgrade(id, false, 401, 'Unauthorized');
+    if (verdict === undefined || verdict === null || verdict === true) return native.decideUpgrade(id, true);
+    if (typeof verdict !== 'object') return native.decideUpgrade(id, false, 500, 'Internal Server Error');
+    if (typeof verdict.status === 'number') {
+      return native.decideUpgrade(id, false, verdict.status, String(verdict.message ?? ''));
+    }
+    if (verdict.data !== undefined) this.#pendingData.set(id, verdict.data);
+    const headers = [];
+    for (const [name, value] of Object.entries(verdict.headers ?? {})) headers.push(name, String(value));
+    const protocol = typeof verdict.protocol === 'string' ? verdict.protocol : '';
+    return native.decideUpgrade(id, true, 0, '', protocol, headers);
+  }
+
+  #onOpen(id, value) {
+    const headers = headersFrom(value, 4);
     const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], protocol: value[3], headers };
     const socket = new ServerWebSocket(this.#native, id, request, this.#mirror, this);
     this.#connections.set(id, socket);
+    if (this.#pendingData.has(id)) {
+      socket.data = this.#pendingData.get(id);
+      this.#pendingData.delete(id);
+    }
     if (this.#closing) socket.readyState = ServerWebSocket.CLOSING;
     this.#handlers.open?.(socket);
     this.emit('connection', socket, request);
@@ -260,6 +323,7 @@ export class WebSocketServer extends EventEmitter {
 
   #onServerClosed() {
     const closing = this.#closing;
+    this.#pendingData.clear();
     this.#native = null;
     this.#closing = null;
     this.#address = null;

@@ -15,6 +15,28 @@ export interface UpgradeRequestInfo {
   headers: Record<string, string>;
 }
 
+export interface UpgradeRequest {
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  remoteAddress: string;
+  remotePort: number;
+  /** Subprotocols the client offered. */
+  protocols: string[];
+}
+
+/**
+ * true / undefined accept; an object accepts with per-connection data,
+ * response headers and a chosen protocol; false rejects with 401;
+ * { status, message } rejects with that HTTP status (400–599).
+ */
+export type UpgradeVerdict<Data = unknown> =
+  | boolean
+  | undefined
+  | { data?: Data; headers?: Record<string, string>; protocol?: string }
+  | { status: number; message?: string };
+
 export interface ServerAddress {
   address: string;
   port: number;
@@ -56,6 +78,11 @@ export interface WebSocketServerOptions<Data = unknown> {
   protocols?: string[];
   /** A peer silent this long (ms) is dropped (close 1006); a ping goes out halfway. 0 (default): never. */
   idleTimeout?: number;
+  /**
+   * Decides each upgrade before it is accepted (may be async; the socket
+   * waits natively and the handshake timeout still applies).
+   */
+  upgrade?(request: UpgradeRequest): UpgradeVerdict<Data> | Promise<UpgradeVerdict<Data>>;
   open?(ws: ServerWebSocket<Data>): void;
   message?(ws: ServerWebSocket<Data>, data: string | Buffer, isBinary: boolean): void;
   close?(ws: ServerWebSocket<Data>, code: number, reason: string): void;

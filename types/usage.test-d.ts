@@ -79,3 +79,16 @@ void [pubsub.publish('news', Buffer.from('x')), pubsub.subscriberCount('news'), 
 import { createTopicEvent } from 'hyphae';
 const event = createTopicEvent('orders', { id: 1 });
 void event.payload.id;
+
+// Deciding upgrades.
+const guarded = new WebSocketServer<{ user: string }>({
+  async upgrade(request) {
+    if (!request.query.get('token')) return { status: 401, message: 'no token' };
+    return { data: { user: request.headers['x-user'] ?? 'anon' }, headers: { 'x-a': '1' } };
+  },
+  open(ws) {
+    const user: string = ws.data.user;
+    void user;
+  },
+});
+void guarded;

@@ -21,6 +21,7 @@ struct EventPump::Event {
     std::uint16_t code = 0;
     std::string data;
     std::unique_ptr<ConnectionInfo> info;
+    std::unique_ptr<UpgradeInfo> upgrade;
     Event* next = nullptr;
 };
 
@@ -115,6 +116,14 @@ bool EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
     return !over;
 }
 
+void EventPump::on_upgrade(UpgradeInfo info) {
+    auto event = std::make_unique<Event>();
+    event->kind = EventKind::upgrade;
+    event->id = info.id;
+    event->upgrade = std::make_unique<UpgradeInfo>(std::move(info));
+    push(std::move(event));
+}
+
 void EventPump::on_drain(ConnectionId id) {
     auto event = std::make_unique<Event>();
     event->kind = EventKind::drain;
@@ -168,6 +177,20 @@ Napi::Value open_value(Napi::Env env, const ConnectionInfo& info) {
     value.Set(1u, Napi::Number::New(env, info.remote_port));
     value.Set(2u, Napi::String::New(env, info.target));
     value.Set(3u, Napi::String::New(env, info.protocol));
+    std::uint32_t index = 4;
+    for (const auto& [name, field] : info.headers) {
+        value.Set(index++, Napi::String::New(env, name));
+        value.Set(index++, Napi::String::New(env, field));
+    }
+    return value;
+}
+
+Napi::Value upgrade_value(Napi::Env env, const UpgradeInfo& info) {
+    auto value = Napi::Array::New(env, 4 + info.headers.size() * 2);
+    value.Set(0u, Napi::String::New(env, info.remote_address));
+    value.Set(1u, Napi::Number::New(env, info.remote_port));
+    value.Set(2u, Napi::String::New(env, info.target));
+    value.Set(3u, Napi::String::New(env, info.protocols));
     std::uint32_t index = 4;
     for (const auto& [name, field] : info.headers) {
         value.Set(index++, Napi::String::New(env, name));
@@ -242,6 +265,9 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     break;
                 case EventKind::drain:
                     value = env.Undefined();
+                    break;
+                case EventKind::upgrade:
+                    value = upgrade_value(env, *event->upgrade);
                     break;
             }
             values.Set(static_cast<std::uint32_t>(i), value);

@@ -29,6 +29,7 @@ enum class EventKind : std::uint8_t {
     close = 5,           // value: reason string; code in meta
     server_closed = 6,   // value: undefined; the last event of a server
     drain = 7,           // value: undefined; the outbound queue emptied after backpressure
+    upgrade = 8,         // value: [remoteAddress, remotePort, url, protocols, name0, value0, ...]
 };
 
 class EventPump : public EventSink {
@@ -63,6 +64,7 @@ public:
     // io threads
     void on_open(ConnectionInfo info) override;
     bool on_message(ConnectionId id, std::string payload, bool binary) override;
+    void on_upgrade(UpgradeInfo info) override;
     void on_drain(ConnectionId id) override;
     void on_error(ConnectionId id, std::string what) override;
     void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;

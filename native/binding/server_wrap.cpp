@@ -106,6 +106,7 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::topic_count>("topicCount"),
                            InstanceMethod<&ServerWrap::stats>("stats"),
                            InstanceMethod<&ServerWrap::flush>("flush"),
+                           InstanceMethod<&ServerWrap::decide_upgrade>("decideUpgrade"),
                        });
 }
 
@@ -135,6 +136,7 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
         static_cast<std::size_t>(number_option(options, "maxConnections", 0));
     options_.max_connections_per_ip =
         static_cast<std::size_t>(number_option(options, "maxConnectionsPerIp", 0));
+    options_.decide_upgrades = options.Get("decideUpgrades").ToBoolean();
     options_.idle_timeout =
         std::chrono::milliseconds(static_cast<long long>(number_option(options, "idleTimeout", 0)));
     inbound_high_water_ = static_cast<std::size_t>(
@@ -365,6 +367,35 @@ Napi::Value ServerWrap::close(const Napi::CallbackInfo& info) {
     const double grace = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 5000;
     server_->stop(std::chrono::milliseconds(static_cast<long long>(grace < 0 ? 0 : grace)));
     return Napi::Boolean::New(env, true);
+}
+
+// decideUpgrade(id, accept, status, message, protocol, [name, value, ...])
+Napi::Value ServerWrap::decide_upgrade(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    if (!server_ || id == 0) return Napi::Boolean::New(info.Env(), false);
+    auto decision = std::make_shared<UpgradeDecision>();
+    decision->accept = info[1].ToBoolean();
+    decision->status = info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 401;
+    decision->message = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : std::string();
+    decision->protocol =
+        info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string();
+    if (info[5].IsArray()) {
+        const auto list = info[5].As<Napi::Array>();
+        for (std::uint32_t i = 0; i + 1 < list.Length(); i += 2) {
+            const auto name = list.Get(i);
+            const auto value = list.Get(i + 1);
+            if (name.IsString() && value.IsString()) {
+                decision->headers.emplace_back(name.As<Napi::String>().Utf8Value(),
+                                               value.As<Napi::String>().Utf8Value());
+            }
+        }
+    }
+    Command command;
+    command.kind = Command::Kind::decide_upgrade;
+    command.id = id;
+    command.decision = std::move(decision);
+    stage(owner_thread(id), std::move(command));
+    return Napi::Boolean::New(info.Env(), true);
 }
 
 Napi::Value ServerWrap::flush(const Napi::CallbackInfo& info) {

@@ -39,6 +39,7 @@ private:
     Napi::Value stats(const Napi::CallbackInfo& info);
 
     Napi::Value flush(const Napi::CallbackInfo& info);
+    Napi::Value decide_upgrade(const Napi::CallbackInfo& info);
 
     // JS-issued operations are staged per io thread and handed over in one
     // batch per JS turn: after each dispatch, or from a microtask when they

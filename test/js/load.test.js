@@ -14,7 +14,8 @@ describe('many clients and long streams', () => {
     const CLIENTS = 1000;
     const MESSAGES = 5;
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connect(fixture.url)));
-    expect(fixture.server.connectionCount).toBe(CLIENTS);
+    // A client's open can precede the server's open event: wait for all of them.
+    await expect.poll(() => fixture.server.connectionCount).toBe(CLIENTS);
     const results = await Promise.all(
       clients.map((client, c) => {
         const replies = collect(client, MESSAGES);

@@ -57,6 +57,9 @@ struct Session::Handshake {
     std::uint16_t remote_port = 0;
     UpgradeContext context;
     std::string protocol;
+    // While the application decides: bounds the wait by the handshake
+    // timeout (no socket operation is pending to be cut by it).
+    std::optional<net::steady_timer> deciding;
 };
 
 Session::Session(Worker& owner, ConnectionId id, Socket socket)
@@ -103,6 +106,51 @@ void Session::on_request(beast::error_code ec) {
     handshake_->protocol = verdict.protocol;
 
     const auto& options = owner_.context().options;
+    if (options.decide_upgrades) {
+        // Ask the application; the socket waits here, untouched.
+        handshake_->deciding.emplace(ws_.get_executor(), options.handshake_timeout);
+        // Expiry (no verdict in time) or terminate() while deciding: drop it.
+        // A verdict clears `deciding` before cancelling, so it is not dropped.
+        handshake_->deciding->async_wait([self = shared_from_this()](beast::error_code) {
+            if (self->state_ == State::handshaking && self->handshake_ &&
+                self->handshake_->deciding) {
+                self->finish(false, close_code::abnormal, {});
+            }
+        });
+        const auto& request = handshake_->parser.get();
+        UpgradeInfo info;
+        info.id = id_;
+        info.remote_address = handshake_->remote_address;
+        info.remote_port = handshake_->remote_port;
+        info.target = std::string(request.target());
+        info.protocols = std::string(request[http::field::sec_websocket_protocol]);
+        for (const auto& field : request) {
+            info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
+        }
+        owner_.events().on_upgrade(std::move(info));
+        return;
+    }
+    accept_upgrade({}, {});
+}
+
+void Session::decide_upgrade(UpgradeDecision decision) {
+    if (state_ != State::handshaking || !handshake_ || !handshake_->deciding) return;
+    auto timer = std::move(*handshake_->deciding);
+    handshake_->deciding.reset();
+    timer.cancel();
+    if (!decision.accept) {
+        const unsigned status =
+            decision.status >= 400 && decision.status <= 599 ? decision.status : 401;
+        return reject(status,
+                      decision.message.empty() ? "Unauthorized" : std::move(decision.message));
+    }
+    accept_upgrade(std::move(decision.protocol), std::move(decision.headers));
+}
+
+void Session::accept_upgrade(std::string protocol,
+                             std::vector<std::pair<std::string, std::string>> headers) {
+    const auto& options = owner_.context().options;
+    if (!protocol.empty()) handshake_->protocol = std::move(protocol);
     // From here Beast's own timeouts govern the stream; the handshake limit
     // still bounds the rest of the opening handshake.
     beast::get_lowest_layer(ws_).expires_never();
@@ -115,9 +163,11 @@ void Session::on_request(beast::error_code ec) {
     }
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
-        [protocol = verdict.protocol](websocket::response_type& response) {
+        [protocol = handshake_->protocol,
+         headers = std::move(headers)](websocket::response_type& response) {
             response.set(http::field::server, "hyphae");
             if (!protocol.empty()) response.set(http::field::sec_websocket_protocol, protocol);
+            for (const auto& [name, value] : headers) response.set(name, value);
         }));
     ws_.read_message_max(options.max_payload_length);
     ws_.auto_fragment(false);
@@ -362,6 +412,10 @@ void Session::ping(std::string payload) {
 
 void Session::terminate() {
     if (state_ == State::finished) return;
+    // Waiting for the application's verdict, nothing is pending on the socket.
+    if (state_ == State::handshaking && handshake_ && handshake_->deciding) {
+        handshake_->deciding->cancel();
+    }
     // Pending operations complete with an error; the read reports 1006.
     beast::get_lowest_layer(ws_).close();
     // With reading paused no read will report it. Finish from a fresh

@@ -109,6 +109,9 @@ void Worker::run(std::vector<Command>& commands) {
                 break;
             case Command::Kind::publish:
                 break;
+            case Command::Kind::decide_upgrade:
+                session->decide_upgrade(std::move(*command.decision));
+                break;
         }
     }
 }
@@ -132,6 +135,11 @@ void Worker::request_flush() {
         flush_posted_ = false;
         context_->sink->flush();
     });
+}
+
+void Worker::RoundSink::on_upgrade(UpgradeInfo info) {
+    owner_.context_->sink->on_upgrade(std::move(info));
+    owner_.request_flush();
 }
 
 void Worker::RoundSink::on_open(ConnectionInfo info) {

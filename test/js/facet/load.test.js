@@ -21,7 +21,8 @@ describe('facet under load', () => {
       return { client: message.body.client, n: message.body.n, square: message.body.n ** 2 };
     });
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connect(url)));
-    expect(facet.getConnectionCount()).toBe(CLIENTS);
+    // A client's open can precede the server's open event: wait for all of them.
+    await expect.poll(() => facet.getConnectionCount()).toBe(CLIENTS);
 
     const results = clients.map((client) => {
       const replies = [];

@@ -8,6 +8,7 @@
 
 #include "hyphae/connection_id.hpp"
 #include "hyphae/connection_status.hpp"
+#include "hyphae/event_sink.hpp"
 #include "hyphae/outbound_message.hpp"
 
 namespace hyphae {
@@ -20,15 +21,17 @@ struct Command {
         terminate,
         subscribe,
         unsubscribe,
-        publish
+        publish,
+        decide_upgrade
     };
 
     Kind kind = Kind::send;
     ConnectionId id = 0;      // the connection; for publish, the one to exclude (0: none)
     OutboundMessage message;  // send, publish
-    std::shared_ptr<ConnectionStatus> status;  // send: bytes already counted in it
-    std::uint16_t code = 0;                    // close
-    std::shared_ptr<const std::string> text;   // topic, close reason or ping payload
+    std::shared_ptr<ConnectionStatus> status;   // send: bytes already counted in it
+    std::uint16_t code = 0;                     // close
+    std::shared_ptr<const std::string> text;    // topic, close reason or ping payload
+    std::shared_ptr<UpgradeDecision> decision;  // decide_upgrade
 };
 
 }  // namespace hyphae

@@ -23,9 +23,32 @@ struct ConnectionInfo {
     std::string protocol;                                      // negotiated subprotocol, or empty
 };
 
+// A request the application decides on (ServerOptions::decide_upgrades).
+struct UpgradeInfo {
+    ConnectionId id = 0;
+    std::string remote_address;
+    std::uint16_t remote_port = 0;
+    std::string target;
+    std::string protocols;                                     // Sec-WebSocket-Protocol as offered
+    std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+};
+
+// The application's answer to an UpgradeInfo.
+struct UpgradeDecision {
+    bool accept = false;
+    unsigned status = 401;  // when rejected
+    std::string message;    // when rejected: the response body
+    std::string protocol;   // when accepted: overrides the policy's choice if set
+    std::vector<std::pair<std::string, std::string>> headers;  // added to the response
+};
+
 class EventSink {
 public:
     virtual ~EventSink() = default;
+
+    // With decide_upgrades: a request passed the policy and waits for
+    // Server::decide_upgrade(). Default: accepted at once.
+    virtual void on_upgrade(UpgradeInfo info) { (void)info; }
 
     // After the 101 response went out; the first event of a connection.
     virtual void on_open(ConnectionInfo info) = 0;

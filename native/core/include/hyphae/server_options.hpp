@@ -29,6 +29,9 @@ struct ServerOptions {
     // A peer that sends nothing for this long is dropped; a ping goes out
     // halfway through (Beast's keep-alive). 0: never.
     std::chrono::milliseconds idle_timeout{0};
+    // Ask the sink (on_upgrade) before accepting each upgrade; the handshake
+    // timeout still bounds the wait.
+    bool decide_upgrades = false;
 };
 
 unsigned resolve_thread_count(unsigned requested);

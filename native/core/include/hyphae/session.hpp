@@ -11,6 +11,7 @@
 #include "hyphae/asio.hpp"
 #include "hyphae/connection_id.hpp"
 #include "hyphae/connection_status.hpp"
+#include "hyphae/event_sink.hpp"
 #include "hyphae/outbound_message.hpp"
 
 namespace hyphae {
@@ -38,6 +39,8 @@ public:
     bool send(OutboundMessage message, bool counted = false);
     // Inbound backpressure: reading stopped because the sink was full.
     void resume_reading();
+    // The application's verdict on an upgrade waiting for it.
+    void decide_upgrade(UpgradeDecision decision);
     // Starts the close handshake after everything already queued is written.
     void close(std::uint16_t code, std::string reason);
     void ping(std::string payload);
@@ -51,6 +54,8 @@ private:
     void on_request(beast::error_code ec);
     void reject(unsigned status, std::string body);
     void on_accept(beast::error_code ec);
+    void accept_upgrade(std::string protocol,
+                        std::vector<std::pair<std::string, std::string>> headers);
     void read_message();
     void on_read(beast::error_code ec);
     void write_next();

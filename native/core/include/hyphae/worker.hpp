@@ -64,6 +64,7 @@ private:
     class RoundSink : public EventSink {
     public:
         explicit RoundSink(Worker& owner) : owner_(owner) {}
+        void on_upgrade(UpgradeInfo info) override;
         void on_open(ConnectionInfo info) override;
         bool on_message(ConnectionId id, std::string payload, bool binary) override;
         void on_drain(ConnectionId id) override;
