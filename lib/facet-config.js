@@ -13,6 +13,12 @@ const isNonNegativeInt = (v) => Number.isInteger(v) && v >= 0;
 const isBool = (v) => typeof v === 'boolean';
 const isFunction = (v) => typeof v === 'function';
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isRateLimit = (v) =>
+  isPlainObject(v) &&
+  isPositiveInt(v.maxMessages) &&
+  isPositiveInt(v.windowMs) &&
+  (v.action === undefined || v.action === 'reply' || v.action === 'close') &&
+  Object.keys(v).every((key) => ['maxMessages', 'windowMs', 'action'].includes(key));
 
 // [check, expectation, default]
 const WEBSOCKET = {
@@ -46,6 +52,9 @@ const CONNECTION = {
   pingInterval: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 25_000],
   pingTimeout: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 5_000],
   generateConnectionId: [isFunction, 'a function', () => randomUUID()],
+  // Seed 001's per-connection limit: over maxMessages in windowMs, reply
+  // RATE_LIMITED (action 'reply') or close with 1008 (action 'close').
+  rateLimit: [isRateLimit, 'an object { maxMessages: integer > 0, windowMs: integer > 0, action?: "reply" | "close" }', null],
 };
 
 const ROUTING = {

@@ -36,6 +36,8 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   const connections = new Map(); // connection id (string) -> WebSocketConnection
   const byNativeId = new Map(); // ServerWebSocket id (number) -> WebSocketConnection
   const listeners = { connection: [], disconnection: [], error: [], binary: [] };
+  const { rateLimit } = config.connection;
+  const windows = new WeakMap(); // connection -> { start, count } (rate limit)
   let server = null;
   let running = false;
   let startedAt = null;
@@ -90,10 +92,34 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     for (const fn of listeners.connection) invoke('connection', fn, [connection]);
   }
 
+  // True when the message is over the connection's rate limit (and was dealt with).
+  function overRateLimit(connection, data) {
+    if (!rateLimit) return false;
+    const now = Date.now();
+    let window = windows.get(connection);
+    if (!window || now - window.start >= rateLimit.windowMs) windows.set(connection, (window = { start: now, count: 0 }));
+    if (++window.count <= rateLimit.maxMessages) return false;
+    if (rateLimit.action === 'close') {
+      connection.close(1008, 'Rate limit exceeded');
+      return true;
+    }
+    let correlationId = null;
+    if (typeof data === 'string') {
+      try {
+        correlationId = JSON.parse(data)?.correlationId ?? null;
+      } catch {
+        // not JSON: no correlation id to answer with
+      }
+    }
+    sendReply(connection, errorReply(ReplyCodes.RATE_LIMITED, 'Too many messages', correlationId));
+    return true;
+  }
+
   function onMessage(socket, data, isBinary) {
     const connection = byNativeId.get(socket.id);
     if (!connection) return;
     connection.updateActivity();
+    if (overRateLimit(connection, data)) return;
     if (isBinary) {
       if (listeners.binary.length === 0) {
         sendReply(connection, errorReply(ReplyCodes.BINARY_NOT_SUPPORTED, 'Binary messages are not supported'));
@@ -279,12 +305,13 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       if (settings.callback) invoke('start callback', settings.callback, []);
     },
 
-    async stop() {
+    /** Closes every connection with 1001, waiting up to `timeout` ms (default options.closeTimeout). */
+    async stop({ timeout = config.options.closeTimeout } = {}) {
       if (stopping) return stopping;
       if (!running || !server) return;
       stopping = (async () => {
         try {
-          await server.close({ timeout: config.options.closeTimeout });
+          await server.close({ timeout });
         } finally {
           running = false;
           server = null;

@@ -279,6 +279,8 @@ export interface FacetConnectionSection {
   pingTimeout?: number;
   /** Connection ids; default crypto.randomUUID(). */
   generateConnectionId?: (socket: ServerWebSocket) => string;
+  /** Per connection: over maxMessages in windowMs, reply RATE_LIMITED ('reply', default) or close 1008 ('close'). */
+  rateLimit?: { maxMessages: number; windowMs: number; action?: 'reply' | 'close' };
 }
 
 export interface FacetRoutingSection {
@@ -312,6 +314,7 @@ export declare const ReplyCodes: {
   readonly BINARY_NOT_SUPPORTED: 'BINARY_NOT_SUPPORTED';
   readonly ROUTING_ERROR: 'ROUTING_ERROR';
   readonly SUBSCRIBE_DENIED: 'SUBSCRIBE_DENIED';
+  readonly RATE_LIMITED: 'RATE_LIMITED';
   readonly INVALID_TOPIC: 'INVALID_TOPIC';
 };
 
@@ -378,7 +381,8 @@ export interface FacetHealth {
 
 export interface WebSocketFacet {
   start(options?: { port?: number; host?: string; path?: string; callback?: () => void }): Promise<void>;
-  stop(): Promise<void>;
+  /** Closes every connection with 1001, waiting up to `timeout` ms for the handshakes. */
+  stop(options?: { timeout?: number }): Promise<void>;
   isRunning(): boolean;
   getAddress(): string | null;
   getPort(): number | null;
