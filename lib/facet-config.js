@@ -33,7 +33,7 @@ const WEBSOCKET = {
 
 const SERVER_OPTIONS = {
   maxPayload: [isPositiveInt, 'a positive integer (bytes)', 1024 * 1024],
-  // Accepted for compatibility; compression is a later issue (docs/facet.md).
+  // permessage-deflate, as WebSocketServer's perMessageDeflate (docs/server.md).
   perMessageDeflate: [(v) => isBool(v) || isPlainObject(v), 'a boolean or an object', false],
   clientTracking: [isBool, 'a boolean', true],
   threads: [(v) => Number.isInteger(v) && v >= 0 && v <= 64, 'an integer from 0 to 64', 0],

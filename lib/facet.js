@@ -282,6 +282,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       maxBackpressure: config.options.maxBackpressure,
       closeOnBackpressureLimit: config.options.closeOnBackpressureLimit,
       inboundHighWaterMark: config.options.inboundHighWaterMark,
+      perMessageDeflate: config.options.perMessageDeflate,
       open: onOpen,
       message: onMessage,
       close: onClose,

@@ -22,8 +22,21 @@ export const DEFAULTS = Object.freeze({
   maxConnectionsPerIp: 0,
   protocols: [],
   idleTimeout: 0,
+  perMessageDeflate: false,
 });
 
+const DEFLATE_KEYS = {
+  serverMaxWindowBits: (v) => Number.isInteger(v) && v >= 9 && v <= 15,
+  clientMaxWindowBits: (v) => Number.isInteger(v) && v >= 9 && v <= 15,
+  level: (v) => Number.isInteger(v) && v >= 0 && v <= 9,
+  memLevel: (v) => Number.isInteger(v) && v >= 1 && v <= 9,
+  threshold: (v) => Number.isInteger(v) && v >= 0,
+  serverNoContextTakeover: (v) => typeof v === 'boolean',
+  clientNoContextTakeover: (v) => typeof v === 'boolean',
+};
+const isDeflate = (v) =>
+  typeof v === 'boolean' ||
+  (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.entries(v).every(([key, value]) => DEFLATE_KEYS[key]?.(value)));
 const isStringList = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string' && item.length > 0);
 const isInteger = (min, max) => (value) => Number.isInteger(value) && value >= min && value <= max;
 
@@ -45,6 +58,7 @@ const CHECKS = {
   maxConnectionsPerIp: [isInteger(0, 2 ** 31), 'a non-negative integer (0 means no limit)'],
   protocols: [isStringList, 'an array of subprotocol names, preferred first'],
   idleTimeout: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds; 0 means never)'],
+  perMessageDeflate: [isDeflate, 'false, true or { serverMaxWindowBits 9-15, clientMaxWindowBits 9-15, level 0-9, memLevel 1-9, threshold bytes, serverNoContextTakeover, clientNoContextTakeover }'],
 };
 
 /**

@@ -37,6 +37,21 @@ export type UpgradeVerdict<Data = unknown> =
   | { data?: Data; headers?: Record<string, string>; protocol?: string }
   | { status: number; message?: string };
 
+export interface DeflateOptions {
+  /** 9–15, default 15. */
+  serverMaxWindowBits?: number;
+  /** 9–15, default 15. */
+  clientMaxWindowBits?: number;
+  /** zlib level 0–9, default 8. */
+  level?: number;
+  /** zlib memLevel 1–9, default 4. */
+  memLevel?: number;
+  /** Messages smaller than this (bytes) go uncompressed. Default 0. */
+  threshold?: number;
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+}
+
 export interface ServerAddress {
   address: string;
   port: number;
@@ -78,6 +93,8 @@ export interface WebSocketServerOptions<Data = unknown> {
   protocols?: string[];
   /** A peer silent this long (ms) is dropped (close 1006); a ping goes out halfway. 0 (default): never. */
   idleTimeout?: number;
+  /** permessage-deflate, negotiated when the client offers it. Default false (it costs zlib state per connection). */
+  perMessageDeflate?: boolean | DeflateOptions;
   /**
    * Decides each upgrade before it is accepted (may be async; the socket
    * waits natively and the handshake timeout still applies).
@@ -250,8 +267,8 @@ export interface FacetWebSocketSection {
   options?: {
     /** Largest message in bytes (close 1009 above it). Default 1 MiB. */
     maxPayload?: number;
-    /** Accepted; compression is not implemented yet (no effect). */
-    perMessageDeflate?: boolean | Record<string, unknown>;
+    /** permessage-deflate, as WebSocketServerOptions.perMessageDeflate. */
+    perMessageDeflate?: boolean | DeflateOptions;
     /** Accepted; connections are always tracked. */
     clientTracking?: boolean;
     threads?: number;
@@ -436,3 +453,9 @@ export declare function createTopicEvent<Payload>(
   payload: Payload,
   options?: { id?: string; version?: string },
 ): TopicEvent<Payload>;
+
+/** The first token found on an upgrade request: ?token=, Authorization: Bearer, or a "bearer.<token>" subprotocol. */
+export declare function tokenFromRequest(
+  request: Pick<UpgradeRequest, 'query' | 'headers' | 'protocols'>,
+  where?: { query?: string | false; bearer?: boolean; protocolPrefix?: string | false },
+): string | null;

@@ -137,6 +137,23 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     options_.max_connections_per_ip =
         static_cast<std::size_t>(number_option(options, "maxConnectionsPerIp", 0));
     options_.decide_upgrades = options.Get("decideUpgrades").ToBoolean();
+    // perMessageDeflate: false | true | { serverMaxWindowBits, clientMaxWindowBits, level,
+    // memLevel, threshold, serverNoContextTakeover, clientNoContextTakeover } (checked in JS)
+    const auto deflate = options.Get("perMessageDeflate");
+    if (deflate.IsBoolean() || deflate.IsObject()) options_.deflate.enabled = deflate.ToBoolean();
+    if (deflate.IsObject()) {
+        const auto d = deflate.As<Napi::Object>();
+        auto& out = options_.deflate;
+        out.server_max_window_bits =
+            static_cast<int>(number_option(d, "serverMaxWindowBits", out.server_max_window_bits));
+        out.client_max_window_bits =
+            static_cast<int>(number_option(d, "clientMaxWindowBits", out.client_max_window_bits));
+        out.level = static_cast<int>(number_option(d, "level", out.level));
+        out.mem_level = static_cast<int>(number_option(d, "memLevel", out.mem_level));
+        out.threshold = static_cast<std::size_t>(number_option(d, "threshold", 0));
+        out.server_no_context_takeover = d.Get("serverNoContextTakeover").ToBoolean();
+        out.client_no_context_takeover = d.Get("clientNoContextTakeover").ToBoolean();
+    }
     options_.idle_timeout =
         std::chrono::milliseconds(static_cast<long long>(number_option(options, "idleTimeout", 0)));
     inbound_high_water_ = static_cast<std::size_t>(

@@ -125,3 +125,29 @@ describe('upgrade(request): the application decides', () => {
     expect(await dropped).toBe(1006);
   });
 });
+
+describe('tokenFromRequest', () => {
+  let fixture;
+  afterEach(async () => {
+    await fixture?.server.close({ timeout: 100 });
+  });
+
+  it('finds the token in the query, a Bearer header or a bearer.<token> subprotocol', async () => {
+    const { tokenFromRequest } = await import('../../lib/index.js');
+    const tokens = [];
+    fixture = await startEchoServer({
+      upgrade(request) {
+        const token = tokenFromRequest(request);
+        tokens.push(token);
+        return token === null ? { status: 401, message: 'No token' } : { data: token, protocol: request.protocols[0] };
+      },
+    });
+    const viaQuery = await connect(`${fixture.url}/?token=q1`);
+    const viaHeader = await connect(fixture.url, { headers: { authorization: 'Bearer h2' } });
+    const viaProtocol = await connect(fixture.url, ['bearer.p3']);
+    expect(viaProtocol.protocol).toBe('bearer.p3'); // browsers need the offered protocol answered
+    expect(await refused(fixture.url)).toEqual([401, 'No token']);
+    expect(tokens).toEqual(['q1', 'h2', 'p3', null]);
+    for (const client of [viaQuery, viaHeader, viaProtocol]) client.terminate();
+  });
+});

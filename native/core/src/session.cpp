@@ -171,6 +171,18 @@ void Session::accept_upgrade(std::string protocol,
         }));
     ws_.read_message_max(options.max_payload_length);
     ws_.auto_fragment(false);
+    if (options.deflate.enabled) {
+        websocket::permessage_deflate deflate;
+        deflate.server_enable = true;
+        deflate.server_max_window_bits = options.deflate.server_max_window_bits;
+        deflate.client_max_window_bits = options.deflate.client_max_window_bits;
+        deflate.compLevel = options.deflate.level;
+        deflate.memLevel = options.deflate.mem_level;
+        deflate.msg_size_threshold = options.deflate.threshold;
+        deflate.server_no_context_takeover = options.deflate.server_no_context_takeover;
+        deflate.client_no_context_takeover = options.deflate.client_no_context_takeover;
+        ws_.set_option(deflate);
+    }
 
     handshake_->request = handshake_->parser.release();
     ws_.async_accept(handshake_->request,

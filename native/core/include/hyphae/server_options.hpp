@@ -32,6 +32,18 @@ struct ServerOptions {
     // Ask the sink (on_upgrade) before accepting each upgrade; the handshake
     // timeout still bounds the wait.
     bool decide_upgrades = false;
+    // permessage-deflate (RFC 7692), negotiated when the client offers it.
+    // Off by default: each compressing connection keeps zlib state (tens of KB).
+    struct Deflate {
+        bool enabled = false;
+        int server_max_window_bits = 15;  // 9..15
+        int client_max_window_bits = 15;  // 9..15
+        int level = 8;                    // zlib compression level 0..9
+        int mem_level = 4;                // zlib memLevel 1..9
+        std::size_t threshold = 0;        // messages smaller than this are sent uncompressed
+        bool server_no_context_takeover = false;
+        bool client_no_context_takeover = false;
+    } deflate;
 };
 
 unsigned resolve_thread_count(unsigned requested);
