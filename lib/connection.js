@@ -16,6 +16,8 @@ export class WebSocketConnection {
     /** What the upgrade request said; applications may add their own keys. */
     this.metadata = { remoteAddress: socket.remoteAddress, headers: socket.headers, url: socket.url };
     this.connectedAt = new Date();
+    /** What connection.authenticate returned, once the connection authenticated. */
+    this.auth = undefined;
     this.lastActivity = new Date(this.connectedAt.getTime());
   }
 

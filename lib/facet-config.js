@@ -54,6 +54,11 @@ const CONNECTION = {
   generateConnectionId: [isFunction, 'a function', () => randomUUID()],
   // Seed 001's per-connection limit: over maxMessages in windowMs, reply
   // RATE_LIMITED (action 'reply') or close with 1008 (action 'close').
+  // Seed 004's authentication by first message (docs/facet.md).
+  authenticate: [isFunction, 'a function (connection, message) => result | Promise', null],
+  authTimeout: [isPositiveInt, 'a positive integer (milliseconds)', 10_000],
+  onUnauthenticated: [(v) => v === 'reply' || v === 'close', '"reply" or "close"', 'reply'],
+  maxConnectionsPerUser: [isNonNegativeInt, 'a non-negative integer (0 means no limit)', 0],
   rateLimit: [isRateLimit, 'an object { maxMessages: integer > 0, windowMs: integer > 0, action?: "reply" | "close" }', null],
 };
 

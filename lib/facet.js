@@ -38,6 +38,10 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   const listeners = { connection: [], disconnection: [], error: [], binary: [] };
   const { rateLimit } = config.connection;
   const windows = new WeakMap(); // connection -> { start, count } (rate limit)
+  // Authentication by first message: connection -> { state: 'pending' | 'checking', timer }
+  const { authenticate } = config.connection;
+  const pendingAuth = new Map();
+  const userConnections = new Map(); // userId -> open authenticated connections
   let server = null;
   let running = false;
   let startedAt = null;
@@ -89,6 +93,13 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     const connection = new WebSocketConnection(socket, connectionId(socket));
     connections.set(connection.id, connection);
     byNativeId.set(socket.id, connection);
+    if (authenticate) {
+      const timer = setTimeout(() => {
+        if (pendingAuth.has(connection)) connection.close(1008, 'Authentication timeout');
+      }, config.connection.authTimeout);
+      timer.unref?.();
+      pendingAuth.set(connection, { state: 'pending', timer });
+    }
     for (const fn of listeners.connection) invoke('connection', fn, [connection]);
   }
 
@@ -120,6 +131,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     if (!connection) return;
     connection.updateActivity();
     if (overRateLimit(connection, data)) return;
+    if (pendingAuth.has(connection)) return authenticationMessage(connection, data);
     if (isBinary) {
       if (listeners.binary.length === 0) {
         sendReply(connection, errorReply(ReplyCodes.BINARY_NOT_SUPPORTED, 'Binary messages are not supported'));
@@ -137,6 +149,17 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   function onClose(socket, code, reason) {
     const connection = byNativeId.get(socket.id);
     if (!connection) return;
+    const pending = pendingAuth.get(connection);
+    if (pending) {
+      clearTimeout(pending.timer);
+      pendingAuth.delete(connection);
+    }
+    const userId = connection.auth?.userId;
+    if (userId !== undefined && userConnections.has(userId)) {
+      const left = userConnections.get(userId) - 1;
+      if (left > 0) userConnections.set(userId, left);
+      else userConnections.delete(userId);
+    }
     byNativeId.delete(socket.id);
     connections.delete(connection.id);
     for (const fn of listeners.disconnection) invoke('disconnection', fn, [connection, code, reason]);
@@ -145,6 +168,56 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   function onProtocolError(socket, error) {
     const connection = byNativeId.get(socket.id);
     for (const fn of listeners.error) invoke('error', fn, [connection ?? null, error]);
+  }
+
+  // The first message of a connection that must authenticate goes to
+  // connection.authenticate; the ones that arrive while it runs are refused.
+  function authenticationMessage(connection, data) {
+    const pending = pendingAuth.get(connection);
+    let message = data;
+    if (typeof data === 'string') {
+      try {
+        message = JSON.parse(data);
+      } catch {
+        // handed over as the raw text
+      }
+    }
+    const correlationId = (message && typeof message === 'object' && message.correlationId) || null;
+    if (pending.state === 'checking') {
+      if (config.connection.onUnauthenticated === 'close') return connection.close(1008, 'Not authenticated');
+      return sendReply(connection, errorReply(ReplyCodes.UNAUTHENTICATED, 'Authenticate first', correlationId));
+    }
+    pending.state = 'checking';
+    const refuse = (code, text, reason) => {
+      clearTimeout(pending.timer);
+      pendingAuth.delete(connection);
+      sendReply(connection, errorReply(code, text, correlationId));
+      connection.close(1008, reason);
+    };
+    Promise.resolve()
+      .then(() => authenticate(connection, message))
+      .then(
+        (result) => {
+          if (!pendingAuth.has(connection) || !connection.isOpen()) return; // closed meanwhile
+          if (!result) return refuse(ReplyCodes.AUTH_FAILED, 'Authentication failed', 'Authentication failed');
+          const userId = typeof result === 'object' ? result.userId : undefined;
+          const limit = config.connection.maxConnectionsPerUser;
+          if (userId !== undefined && limit > 0 && (userConnections.get(userId) ?? 0) >= limit) {
+            return refuse(ReplyCodes.TOO_MANY_CONNECTIONS, `Too many connections for user ${userId}`, 'Too many connections');
+          }
+          clearTimeout(pending.timer);
+          pendingAuth.delete(connection);
+          connection.auth = result;
+          if (userId !== undefined) {
+            connection.metadata.userId = userId;
+            userConnections.set(userId, (userConnections.get(userId) ?? 0) + 1);
+          }
+          sendReply(connection, resultReply({ data: { authenticated: true, userId: userId ?? null } }, correlationId, null));
+        },
+        (error) => {
+          if (pendingAuth.has(connection)) refuse(ReplyCodes.AUTH_FAILED, messageOf(error), 'Authentication failed');
+        },
+      );
   }
 
   function sendReply(connection, reply) {

@@ -296,6 +296,18 @@ export interface FacetConnectionSection {
   pingTimeout?: number;
   /** Connection ids; default crypto.randomUUID(). */
   generateConnectionId?: (socket: ServerWebSocket) => string;
+  /**
+   * Authentication by first message: the first message goes here; a truthy
+   * result authenticates (kept as connection.auth; its userId counts for
+   * maxConnectionsPerUser), a falsy one replies AUTH_FAILED and closes 1008.
+   */
+  authenticate?: (connection: WebSocketConnection, message: any) => unknown;
+  /** ms a connection may stay unauthenticated (close 1008). Default 10000. */
+  authTimeout?: number;
+  /** Messages while authentication runs: UNAUTHENTICATED reply ('reply', default) or close 1008. */
+  onUnauthenticated?: 'reply' | 'close';
+  /** Authenticated connections per userId; beyond it TOO_MANY_CONNECTIONS and close 1008. 0: no limit. */
+  maxConnectionsPerUser?: number;
   /** Per connection: over maxMessages in windowMs, reply RATE_LIMITED ('reply', default) or close 1008 ('close'). */
   rateLimit?: { maxMessages: number; windowMs: number; action?: 'reply' | 'close' };
 }
@@ -332,6 +344,9 @@ export declare const ReplyCodes: {
   readonly ROUTING_ERROR: 'ROUTING_ERROR';
   readonly SUBSCRIBE_DENIED: 'SUBSCRIBE_DENIED';
   readonly RATE_LIMITED: 'RATE_LIMITED';
+  readonly UNAUTHENTICATED: 'UNAUTHENTICATED';
+  readonly AUTH_FAILED: 'AUTH_FAILED';
+  readonly TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS';
   readonly INVALID_TOPIC: 'INVALID_TOPIC';
 };
 
@@ -365,6 +380,8 @@ export declare class WebSocketConnection {
   connectedAt: Date;
   lastActivity: Date;
   data: unknown;
+  /** What connection.authenticate returned, once authenticated. */
+  auth: unknown;
   readonly readyState: ReadyStateValue;
   readonly bufferedAmount: number;
   /** A string as is, binary as binary, anything else as JSON. Rejects when closed. */
