@@ -171,32 +171,32 @@ void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pum
 
 namespace {
 
-Napi::Value open_value(Napi::Env env, const ConnectionInfo& info) {
-    auto value = Napi::Array::New(env, 4 + info.headers.size() * 2);
-    value.Set(0u, Napi::String::New(env, info.remote_address));
-    value.Set(1u, Napi::Number::New(env, info.remote_port));
-    value.Set(2u, Napi::String::New(env, info.target));
-    value.Set(3u, Napi::String::New(env, info.protocol));
+// [remoteAddress, remotePort, url, extra, name0, value0, ...]: the shape of
+// both open (extra: the chosen protocol) and upgrade (extra: those offered).
+Napi::Value request_value(Napi::Env env, const std::string& address, std::uint16_t port,
+                          const std::string& target, const std::string& extra,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
+    auto value = Napi::Array::New(env, 4 + headers.size() * 2);
+    value.Set(0u, Napi::String::New(env, address));
+    value.Set(1u, Napi::Number::New(env, port));
+    value.Set(2u, Napi::String::New(env, target));
+    value.Set(3u, Napi::String::New(env, extra));
     std::uint32_t index = 4;
-    for (const auto& [name, field] : info.headers) {
+    for (const auto& [name, field] : headers) {
         value.Set(index++, Napi::String::New(env, name));
         value.Set(index++, Napi::String::New(env, field));
     }
     return value;
 }
 
+Napi::Value open_value(Napi::Env env, const ConnectionInfo& info) {
+    return request_value(env, info.remote_address, info.remote_port, info.target, info.protocol,
+                         info.headers);
+}
+
 Napi::Value upgrade_value(Napi::Env env, const UpgradeInfo& info) {
-    auto value = Napi::Array::New(env, 4 + info.headers.size() * 2);
-    value.Set(0u, Napi::String::New(env, info.remote_address));
-    value.Set(1u, Napi::Number::New(env, info.remote_port));
-    value.Set(2u, Napi::String::New(env, info.target));
-    value.Set(3u, Napi::String::New(env, info.protocols));
-    std::uint32_t index = 4;
-    for (const auto& [name, field] : info.headers) {
-        value.Set(index++, Napi::String::New(env, name));
-        value.Set(index++, Napi::String::New(env, field));
-    }
-    return value;
+    return request_value(env, info.remote_address, info.remote_port, info.target, info.protocols,
+                         info.headers);
 }
 
 Napi::Value binary_value(Napi::Env env, std::string& payload) {

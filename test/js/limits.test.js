@@ -1,21 +1,8 @@
 import WebSocket from 'ws';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closed, connect, nextMessage, startEchoServer } from './helpers/clients.js';
+import { closed, connect, nextMessage, refusedUpgrade, startEchoServer } from './helpers/clients.js';
 import { rawConnect } from './helpers/raw-client.js';
-
-// Resolves with the HTTP status of a refused upgrade.
-function refusedStatus(url, options) {
-  return new Promise((resolve, reject) => {
-    const client = new WebSocket(url, options);
-    client.once('unexpected-response', (request, response) => {
-      resolve(response.statusCode);
-      request.destroy();
-    });
-    client.once('open', () => reject(new Error('the upgrade was accepted')));
-    client.once('error', () => {});
-  });
-}
 
 describe('upgrade limits and negotiation', () => {
   let fixture;
@@ -25,8 +12,8 @@ describe('upgrade limits and negotiation', () => {
 
   it('allowedOrigins: other origins get 403, listed ones (any case) connect', async () => {
     fixture = await startEchoServer({ allowedOrigins: ['https://app.example'] });
-    expect(await refusedStatus(fixture.url, { origin: 'https://evil.example' })).toBe(403);
-    expect(await refusedStatus(fixture.url)).toBe(403); // no Origin at all
+    expect((await refusedUpgrade(fixture.url, { origin: 'https://evil.example' }))[0]).toBe(403);
+    expect((await refusedUpgrade(fixture.url))[0]).toBe(403); // no Origin at all
     const client = await connect(fixture.url, { origin: 'https://APP.example' });
     client.send('in');
     expect((await nextMessage(client))[0].toString()).toBe('in');
@@ -37,7 +24,7 @@ describe('upgrade limits and negotiation', () => {
     fixture = await startEchoServer({ maxConnections: 2 });
     const a = await connect(fixture.url);
     const b = await connect(fixture.url, { localAddress: '127.0.0.2' });
-    expect(await refusedStatus(fixture.url, { localAddress: '127.0.0.3' })).toBe(503);
+    expect((await refusedUpgrade(fixture.url, { localAddress: '127.0.0.3' }))[0]).toBe(503);
     const gone = closed(a);
     a.close();
     await gone;
@@ -54,7 +41,7 @@ describe('upgrade limits and negotiation', () => {
   it('maxConnectionsPerIp: a second connection from one address gets 429, another address connects', async () => {
     fixture = await startEchoServer({ maxConnectionsPerIp: 1 });
     const first = await connect(fixture.url, { localAddress: '127.0.0.1' });
-    expect(await refusedStatus(fixture.url, { localAddress: '127.0.0.1' })).toBe(429);
+    expect((await refusedUpgrade(fixture.url, { localAddress: '127.0.0.1' }))[0]).toBe(429);
     const other = await connect(fixture.url, { localAddress: '127.0.0.4' });
     other.send('ok');
     expect((await nextMessage(other))[0].toString()).toBe('ok');

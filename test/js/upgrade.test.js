@@ -1,21 +1,7 @@
 import WebSocket from 'ws';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, nextMessage, startEchoServer } from './helpers/clients.js';
-
-// Resolves with [status, body] of a refused upgrade.
-function refused(url, options) {
-  return new Promise((resolve, reject) => {
-    const client = new WebSocket(url, options);
-    client.once('unexpected-response', (request, response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve([response.statusCode, body]));
-    });
-    client.once('open', () => reject(new Error('the upgrade was accepted')));
-    client.once('error', () => {});
-  });
-}
+import { connect, nextMessage, refusedUpgrade, startEchoServer } from './helpers/clients.js';
 
 describe('upgrade(request): the application decides', () => {
   let fixture;
@@ -66,9 +52,9 @@ describe('upgrade(request): the application decides', () => {
       },
     });
     fixture.server.on('error', (error) => errors.push(error.message));
-    expect(await refused(`${fixture.url}/?who=anonymous`)).toEqual([401, 'Unauthorized']);
-    expect(await refused(`${fixture.url}/?who=banned`)).toEqual([403, 'Banned']);
-    expect((await refused(`${fixture.url}/?who=buggy`))[0]).toBe(500);
+    expect(await refusedUpgrade(`${fixture.url}/?who=anonymous`)).toEqual([401, 'Unauthorized']);
+    expect(await refusedUpgrade(`${fixture.url}/?who=banned`)).toEqual([403, 'Banned']);
+    expect((await refusedUpgrade(`${fixture.url}/?who=buggy`))[0]).toBe(500);
     expect(errors).toEqual(['auth backend exploded']);
     const client = await connect(`${fixture.url}/?who=ada`);
     client.send('welcome');
@@ -83,7 +69,7 @@ describe('upgrade(request): the application decides', () => {
         return request.headers.authorization === 'Bearer good' ? { data: 'token-ok' } : { status: 401, message: 'Bad token' };
       },
     });
-    expect(await refused(fixture.url, { headers: { authorization: 'Bearer bad' } })).toEqual([401, 'Bad token']);
+    expect(await refusedUpgrade(fixture.url, { headers: { authorization: 'Bearer bad' } })).toEqual([401, 'Bad token']);
     const connection = once(fixture.server, 'connection');
     const client = await connect(fixture.url, { headers: { authorization: 'Bearer good' } });
     expect((await connection)[0].data).toBe('token-ok');
@@ -146,7 +132,7 @@ describe('tokenFromRequest', () => {
     const viaHeader = await connect(fixture.url, { headers: { authorization: 'Bearer h2' } });
     const viaProtocol = await connect(fixture.url, ['bearer.p3']);
     expect(viaProtocol.protocol).toBe('bearer.p3'); // browsers need the offered protocol answered
-    expect(await refused(fixture.url)).toEqual([401, 'No token']);
+    expect(await refusedUpgrade(fixture.url)).toEqual([401, 'No token']);
     expect(tokens).toEqual(['q1', 'h2', 'p3', null]);
     for (const client of [viaQuery, viaHeader, viaProtocol]) client.terminate();
   });

@@ -54,3 +54,17 @@ export function collect(client, count) {
     });
   });
 }
+
+/** Resolves with [status, body] of an upgrade the server refused (rejects if it was accepted). */
+export function refusedUpgrade(url, options) {
+  return new Promise((resolve, reject) => {
+    const client = new WebSocket(url, options);
+    client.once('unexpected-response', (request, response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve([response.statusCode, body]));
+    });
+    client.once('open', () => reject(new Error('the upgrade was accepted')));
+    client.once('error', () => {});
+  });
+}
