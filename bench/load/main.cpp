@@ -79,7 +79,9 @@ Arguments parse(int argc, char** argv) {
     const bool known =
         args.mode == "echo" || args.mode == "fanout" || args.mode == "idle" || args.mode == "churn";
     if (!known || args.port == 0 || (args.mode == "idle" && args.server_pid == 0)) {
-        std::fprintf(stderr, "usage: hyphae_load echo|fanout|idle|churn --port P [options] (see main.cpp)\n");
+        std::fprintf(
+            stderr,
+            "usage: hyphae_load echo|fanout|idle|churn --port P [options] (see main.cpp)\n");
         std::exit(64);
     }
     return args;
@@ -149,6 +151,7 @@ int run_fanout(const Arguments& args, tcp::endpoint server) {
         return 1;
     }
     const std::uint64_t expected = args.connections * args.messages;
+    const double cpu_before = cpu_seconds();
     const std::uint64_t started = now_ns();
     trigger->send_text("publish " + std::to_string(args.messages) + " " +
                        std::to_string(args.size) + " " + std::to_string(args.connections));
@@ -157,18 +160,20 @@ int run_fanout(const Arguments& args, tcp::endpoint server) {
         io.run_for(std::chrono::milliseconds(50));
     }
     const double seconds = static_cast<double>(totals.last_ns - started) / 1e9;
+    const double cpu = cpu_seconds() - cpu_before;
     for (auto& client : subscribers) client->close();
     trigger->close();
     std::printf(
         "{\"mode\":\"fanout\",\"subscribers\":%zu,\"messages\":%zu,\"size\":%zu,\"delivered\":%llu,"
         "\"expected\":%llu,\"seconds\":%.3f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,"
-        "\"errors\":%llu}\n",
+        "\"errors\":%llu,\"loadCpuUsPerMsg\":%.3f}\n",
         args.connections, args.messages, args.size,
         static_cast<unsigned long long>(totals.delivered),
         static_cast<unsigned long long>(expected), seconds,
         seconds > 0 ? static_cast<double>(totals.delivered) / seconds : 0.0,
         totals.latency.percentile(0.5), totals.latency.percentile(0.99),
-        static_cast<unsigned long long>(totals.errors));
+        static_cast<unsigned long long>(totals.errors),
+        totals.delivered ? cpu * 1e6 / static_cast<double>(totals.delivered) : 0.0);
     return totals.delivered == expected ? 0 : 1;
 }
 
