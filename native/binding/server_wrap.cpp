@@ -298,6 +298,7 @@ Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
     command.message = OutboundMessage{make_payload(std::move(bytes)), info[2].ToBoolean()};
     command.text = std::make_shared<const std::string>(info[0].As<Napi::String>().Utf8Value());
     const auto queued = frame_size(command.message.payload->size());
+    server_->note_publish();
     stage_everywhere(command);
     return Napi::Number::New(env, static_cast<double>(queued));
 }

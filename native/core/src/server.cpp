@@ -109,53 +109,50 @@ void Server::accept_next() {
     });
 }
 
-template <class Fn>
-bool Server::post_to_owner(ConnectionId id, Fn&& fn) {
-    const unsigned thread = owner_thread(id);
-    const State state = state_.load();
-    if (state != State::listening && state != State::stopping) return false;
-    if (thread >= workers_.size() || id == 0) return false;
-    Worker& worker = *workers_[thread];
-    net::post(worker.io(), [&worker, id, fn = std::forward<Fn>(fn)]() mutable {
-        if (auto session = worker.sessions().find(id)) fn(*session);
-    });
-    return true;
+// The immediate API is a batch of one command: the same path as the binding's.
+bool Server::submit_one(Command command) {
+    const unsigned thread = owner_thread(command.id);
+    if (command.id == 0 || thread >= workers_.size()) return false;
+    std::vector<Command> batch;
+    batch.push_back(std::move(command));
+    return submit(thread, std::move(batch));
 }
 
 std::size_t Server::send(ConnectionId id, OutboundMessage message,
                          std::shared_ptr<ConnectionStatus> status) {
     const std::size_t bytes = frame_size(message.payload->size());
-    const State state = state_.load();
-    if (state != State::listening && state != State::stopping) return 0;
-    if (owner_thread(id) >= workers_.size() || id == 0) return 0;
+    if (!accepting_commands() || id == 0 || owner_thread(id) >= workers_.size()) return 0;
     if (status) status->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
-    Worker& worker = *workers_[owner_thread(id)];
-    net::post(worker.io(), [&worker, id, bytes, message = std::move(message),
-                            status = std::move(status)]() mutable {
-        if (auto session = worker.sessions().find(id)) {
-            session->send(std::move(message), status != nullptr);
-        } else if (status) {
-            // The connection is gone: the message is dropped, not buffered.
-            status->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
-        }
-    });
-    return bytes;
+    Command command;
+    command.kind = Command::Kind::send;
+    command.id = id;
+    command.message = std::move(message);
+    command.status = std::move(status);
+    return submit_one(std::move(command)) ? bytes : 0;
 }
 
 bool Server::close(ConnectionId id, std::uint16_t code, std::string reason) {
-    return post_to_owner(id, [code, reason = std::move(reason)](Session& session) mutable {
-        session.close(code, std::move(reason));
-    });
+    Command command;
+    command.kind = Command::Kind::close;
+    command.id = id;
+    command.code = code;
+    command.text = std::make_shared<const std::string>(std::move(reason));
+    return submit_one(std::move(command));
 }
 
 bool Server::ping(ConnectionId id, std::string payload) {
-    return post_to_owner(id, [payload = std::move(payload)](Session& session) mutable {
-        session.ping(std::move(payload));
-    });
+    Command command;
+    command.kind = Command::Kind::ping;
+    command.id = id;
+    command.text = std::make_shared<const std::string>(std::move(payload));
+    return submit_one(std::move(command));
 }
 
 bool Server::terminate(ConnectionId id) {
-    return post_to_owner(id, [](Session& session) { session.terminate(); });
+    Command command;
+    command.kind = Command::Kind::terminate;
+    command.id = id;
+    return submit_one(std::move(command));
 }
 
 void Server::stop(std::chrono::milliseconds grace) {
@@ -181,32 +178,31 @@ void Server::join() {
 }
 
 bool Server::subscribe(ConnectionId id, std::string topic) {
-    if (owner_thread(id) >= workers_.size()) return false;
-    Worker& worker = *workers_[owner_thread(id)];
-    return post_to_owner(id, [&worker, id, topic = std::move(topic)](Session& session) {
-        if (session.is_open()) worker.topics().subscribe(topic, id, &session);
-    });
+    Command command;
+    command.kind = Command::Kind::subscribe;
+    command.id = id;
+    command.text = std::make_shared<const std::string>(std::move(topic));
+    return submit_one(std::move(command));
 }
 
 bool Server::unsubscribe(ConnectionId id, std::string topic) {
-    if (owner_thread(id) >= workers_.size()) return false;
-    Worker& worker = *workers_[owner_thread(id)];
-    return post_to_owner(id, [&worker, id, topic = std::move(topic)](Session&) {
-        worker.topics().unsubscribe(topic, id);
-    });
+    Command command;
+    command.kind = Command::Kind::unsubscribe;
+    command.id = id;
+    command.text = std::make_shared<const std::string>(std::move(topic));
+    return submit_one(std::move(command));
 }
 
 std::size_t Server::publish(std::string topic, OutboundMessage message, ConnectionId exclude) {
-    const State state = state_.load();
-    if (state != State::listening && state != State::stopping) return 0;
-    publishes_.fetch_add(1, std::memory_order_relaxed);
+    if (!accepting_commands()) return 0;
+    note_publish();
     const std::size_t bytes = frame_size(message.payload->size());
-    auto shared_topic = std::make_shared<const std::string>(std::move(topic));
-    for (auto& worker : workers_) {
-        net::post(worker->io(), [w = worker.get(), shared_topic, message, exclude] {
-            w->publish(*shared_topic, message, exclude);
-        });
-    }
+    Command command;
+    command.kind = Command::Kind::publish;
+    command.id = exclude;
+    command.message = std::move(message);
+    command.text = std::make_shared<const std::string>(std::move(topic));
+    for (unsigned worker = 0; worker < workers_.size(); ++worker) submit(worker, {command});
     return bytes;
 }
 
@@ -241,27 +237,16 @@ bool Server::accepting_commands() const {
     return state == State::listening || state == State::stopping;
 }
 
-void Server::submit(unsigned worker, std::vector<Command> commands) {
-    if (worker >= workers_.size() || commands.empty()) return;
+bool Server::submit(unsigned worker, std::vector<Command> commands) {
+    if (worker >= workers_.size() || commands.empty()) return false;
     if (!accepting_commands()) {
-        for (auto& command : commands) {
-            if (command.kind == Command::Kind::send && command.status) {
-                command.status->buffered_amount.fetch_sub(
-                    static_cast<std::int64_t>(frame_size(command.message.payload->size())));
-            }
-        }
-        return;
-    }
-    // A publish stands in every worker's batch; count it once.
-    if (worker == 0) {
-        for (const auto& command : commands) {
-            if (command.kind == Command::Kind::publish)
-                publishes_.fetch_add(1, std::memory_order_relaxed);
-        }
+        for (auto& command : commands) command.drop();
+        return false;
     }
     Worker& target = *workers_[worker];
     net::post(target.io(),
               [&target, commands = std::move(commands)]() mutable { target.run(commands); });
+    return true;
 }
 
 void Server::resume_reading() {

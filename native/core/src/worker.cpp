@@ -81,11 +81,7 @@ void Worker::run(std::vector<Command>& commands) {
         }
         const auto session = sessions_.find(command.id);
         if (!session) {
-            // Gone already: a counted send no longer counts as buffered.
-            if (command.kind == Command::Kind::send && command.status) {
-                command.status->buffered_amount.fetch_sub(
-                    static_cast<std::int64_t>(frame_size(command.message.payload->size())));
-            }
+            command.drop();  // gone already
             continue;
         }
         switch (command.kind) {

@@ -32,6 +32,16 @@ struct Command {
     std::uint16_t code = 0;                     // close
     std::shared_ptr<const std::string> text;    // topic, close reason or ping payload
     std::shared_ptr<UpgradeDecision> decision;  // decide_upgrade
+
+    // The command will not run (its connection is gone, or the server
+    // stopped): a counted send must stop counting as buffered.
+    void drop() {
+        if (kind == Kind::send && status) {
+            status->buffered_amount.fetch_sub(
+                static_cast<std::int64_t>(frame_size(message.payload->size())));
+            status.reset();
+        }
+    }
 };
 
 }  // namespace hyphae

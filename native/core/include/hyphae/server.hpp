@@ -67,7 +67,8 @@ public:
 
     // Hands a batch of commands to one io thread (one post). Commands run in
     // order; use the same thread for every batch that must keep order.
-    void submit(unsigned worker, std::vector<Command> commands);
+    // Returns false (and drops the batch) when the server takes no commands.
+    bool submit(unsigned worker, std::vector<Command> commands);
     bool accepting_commands() const;
 
     // Inbound backpressure: re-arms reads the sink paused. Any thread.
@@ -75,6 +76,8 @@ public:
     StatsSnapshot stats() const;
     // A send the caller refused at the backpressure limit (counted in stats).
     void note_dropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+    // A publish issued (it is submitted to every io thread, counted once).
+    void note_publish() { publishes_.fetch_add(1, std::memory_order_relaxed); }
 
     // Stops accepting, closes every connection with 1001 and, after `grace`,
     // drops the ones still open. The sink's on_server_closed() follows.
@@ -90,8 +93,7 @@ private:
     enum class State { idle, listening, stopping, stopped };
 
     void accept_next();
-    template <class Fn>
-    bool post_to_owner(ConnectionId id, Fn&& fn);
+    bool submit_one(Command command);
 
     std::shared_ptr<const ServerContext> context_;
     std::vector<std::unique_ptr<Worker>> workers_;
