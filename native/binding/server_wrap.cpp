@@ -118,7 +118,7 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     const auto options = info[0].As<Napi::Object>();
     options_.host = string_option(options, "host", options_.host);
     options_.port = static_cast<std::uint16_t>(number_option(options, "port", 0));
-    options_.path = string_option(options, "path", "");
+    options_.policy.path = string_option(options, "path", "");
     options_.threads = static_cast<unsigned>(number_option(options, "threads", 0));
     options_.max_payload_length = static_cast<std::size_t>(number_option(
         options, "maxPayloadLength", static_cast<double>(options_.max_payload_length)));
@@ -130,11 +130,11 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     options_.max_backpressure = static_cast<std::size_t>(
         number_option(options, "maxBackpressure", static_cast<double>(options_.max_backpressure)));
     options_.close_on_backpressure_limit = options.Get("closeOnBackpressureLimit").ToBoolean();
-    options_.allowed_origins = string_list_option(options, "allowedOrigins");
-    options_.protocols = string_list_option(options, "protocols");
-    options_.max_connections =
+    options_.policy.allowed_origins = string_list_option(options, "allowedOrigins");
+    options_.policy.protocols = string_list_option(options, "protocols");
+    options_.policy.max_connections =
         static_cast<std::size_t>(number_option(options, "maxConnections", 0));
-    options_.max_connections_per_ip =
+    options_.policy.max_connections_per_ip =
         static_cast<std::size_t>(number_option(options, "maxConnectionsPerIp", 0));
     options_.decide_upgrades = options.Get("decideUpgrades").ToBoolean();
     // perMessageDeflate: false | true | { serverMaxWindowBits, clientMaxWindowBits, level,

@@ -7,7 +7,7 @@ namespace {
 
 ServerOptions on_path(std::string path) {
     ServerOptions options;
-    options.path = std::move(path);
+    options.policy.path = std::move(path);
     return options;
 }
 

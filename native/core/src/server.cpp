@@ -26,11 +26,6 @@ tcp::endpoint resolve_listen_endpoint(net::io_context& io, const ServerOptions& 
 
 Server::Server(ServerOptions options, std::shared_ptr<EventSink> sink) {
     auto context = std::make_shared<ServerContext>();
-    context->policy.path = options.path;
-    context->policy.allowed_origins = options.allowed_origins;
-    context->policy.max_connections = options.max_connections;
-    context->policy.max_connections_per_ip = options.max_connections_per_ip;
-    context->policy.protocols = options.protocols;
     context->options = std::move(options);
     context->sink = std::move(sink);
     context_ = std::move(context);

@@ -100,8 +100,8 @@ void Session::on_request(beast::error_code ec) {
         return finish(false, close_code::abnormal, {});
     }
 
-    const auto verdict =
-        evaluate_upgrade(handshake_->parser.get(), owner_.context().policy, handshake_->context);
+    const auto verdict = evaluate_upgrade(handshake_->parser.get(), owner_.context().options.policy,
+                                          handshake_->context);
     if (!verdict.accept) return reject(verdict.status, verdict.body);
     handshake_->protocol = verdict.protocol;
 

@@ -5,13 +5,11 @@
 #include "hyphae/connection_counts.hpp"
 #include "hyphae/event_sink.hpp"
 #include "hyphae/server_options.hpp"
-#include "hyphae/upgrade_policy.hpp"
 
 namespace hyphae {
 
 struct ServerContext {
     ServerOptions options;
-    UpgradePolicy policy;
     std::shared_ptr<EventSink> sink;
     std::shared_ptr<ConnectionCounts> counts = std::make_shared<ConnectionCounts>();
 };

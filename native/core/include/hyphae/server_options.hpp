@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "hyphae/upgrade_policy.hpp"
+
 namespace hyphae {
 
 struct ServerOptions {
     std::string host = "0.0.0.0";
     std::uint16_t port = 0;  // 0: the kernel picks a free port
-    std::string path;        // empty: any path is accepted
     unsigned threads = 0;    // 0: max(1, hardware_concurrency - 1)
     std::size_t max_payload_length = 16 * 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
@@ -21,11 +22,8 @@ struct ServerOptions {
     std::size_t max_backpressure = 16 * 1024 * 1024;
     // Close a connection (1008) instead of letting it pass the limit.
     bool close_on_backpressure_limit = false;
-    // Upgrade policy (see upgrade_policy.hpp): 403 / 503 / 429.
-    std::vector<std::string> allowed_origins;
-    std::size_t max_connections = 0;
-    std::size_t max_connections_per_ip = 0;
-    std::vector<std::string> protocols;  // subprotocols, preferred first
+    // Path, origins, connection limits (404 / 403 / 503 / 429) and subprotocols.
+    UpgradePolicy policy;
     // A peer that sends nothing for this long is dropped; a ping goes out
     // halfway through (Beast's keep-alive). 0: never.
     std::chrono::milliseconds idle_timeout{0};
