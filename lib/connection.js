@@ -1,7 +1,7 @@
 // WebSocketConnection: the connection object of the Mycelia websocket
 // contract (seed 000), over one ServerWebSocket.
 import { ErrorCodes, HyphaeError } from './errors.js';
-import { ReadyState } from './socket.js';
+import { ReadyState, isSendable } from './socket.js';
 
 export class WebSocketConnection {
   /**
@@ -119,7 +119,7 @@ export class WebSocketConnection {
 
 /** A string goes as is, binary data as binary, anything else as JSON text. */
 export function encodeOutgoing(data) {
-  if (typeof data === 'string' || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return data;
+  if (isSendable(data)) return data;
   const text = JSON.stringify(data);
   if (text === undefined) {
     throw new HyphaeError(ErrorCodes.INVALID_DATA, `Cannot send ${typeof data} as a message`);

@@ -2,7 +2,7 @@
 // over a WebSocketServer. createWebSocketFacet() serves plain Node;
 // lib/hook.js wraps the same members in a framework Facet.
 import { randomUUID } from 'node:crypto';
-import { WebSocketServer } from './server.js';
+import { IDLE_CORE_STATS, WebSocketServer } from './server.js';
 import { WebSocketConnection, encodeOutgoing } from './connection.js';
 import { MessageRouter } from './router.js';
 import { ReplyCodes, errorReply, parseEnvelope, resultReply } from './envelope.js';
@@ -500,7 +500,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     getStats() {
       const stats = server
         ? server.stats()
-        : { connectionsOpened: 0, connectionsClosed: 0, messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, publishes: 0, dropped: 0, backpressureEvents: 0, readsPaused: 0, connections: 0, topics: 0, subscriptions: 0 };
+        : { ...IDLE_CORE_STATS, connections: 0, topics: 0, subscriptions: 0 };
       return { ...stats, running };
     },
 

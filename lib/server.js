@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { NativeServer } from './native.js';
 import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
 import { resolveServerOptions } from './options.js';
-import { ServerWebSocket, assertTopic, kMarkClosed } from './socket.js';
+import { ServerWebSocket, assertSendable, assertTopic, kMarkClosed } from './socket.js';
 import { TopicMirror } from './topic-mirror.js';
 
 // Event kinds as the native EventPump numbers them.
@@ -17,6 +17,20 @@ const CLOSE = 5;
 const SERVER_CLOSED = 6;
 const DRAIN = 7;
 const UPGRADE = 8;
+
+// The core's counters when no server runs.
+export const IDLE_CORE_STATS = Object.freeze({
+  connectionsOpened: 0,
+  connectionsClosed: 0,
+  messagesIn: 0,
+  bytesIn: 0,
+  messagesOut: 0,
+  bytesOut: 0,
+  publishes: 0,
+  dropped: 0,
+  backpressureEvents: 0,
+  readsPaused: 0,
+});
 
 // [name0, value0, name1, value1, ...] from `start` on -> a headers object.
 function headersFrom(list, start) {
@@ -125,9 +139,7 @@ export class WebSocketServer extends EventEmitter {
   send(id, data, isBinary) {
     const socket = this.#connections.get(id);
     if (!socket) {
-      if (typeof data !== 'string' && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) {
-        throw new HyphaeError(ErrorCodes.INVALID_DATA, 'data must be a string, Buffer, TypedArray, DataView or ArrayBuffer');
-      }
+      assertSendable(data);
       return 0;
     }
     return socket.send(data, isBinary);
@@ -163,18 +175,7 @@ export class WebSocketServer extends EventEmitter {
 
   /** Counters of the core since listen() (zeros when not listening). */
   stats() {
-    const core = this.#native?.stats() ?? {
-      connectionsOpened: 0,
-      connectionsClosed: 0,
-      messagesIn: 0,
-      bytesIn: 0,
-      messagesOut: 0,
-      bytesOut: 0,
-      publishes: 0,
-      dropped: 0,
-      backpressureEvents: 0,
-      readsPaused: 0,
-    };
+    const core = this.#native?.stats() ?? IDLE_CORE_STATS;
     return { ...core, connections: this.#connections.size, topics: this.#mirror.topicCount, subscriptions: this.#mirror.subscriptionCount };
   }
 

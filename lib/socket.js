@@ -155,8 +155,13 @@ export function assertTopic(topic) {
   throw new HyphaeError(ErrorCodes.INVALID_TOPIC, 'topic must be a non-empty string');
 }
 
-function assertSendable(data) {
-  if (typeof data === 'string' || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return;
+/** True for what send() accepts: a string or binary data. */
+export function isSendable(data) {
+  return typeof data === 'string' || ArrayBuffer.isView(data) || data instanceof ArrayBuffer;
+}
+
+export function assertSendable(data) {
+  if (isSendable(data)) return;
   throw new HyphaeError(
     ErrorCodes.INVALID_DATA,
     'data must be a string, Buffer, TypedArray, DataView or ArrayBuffer',
