@@ -91,10 +91,18 @@ EventPump::Event* EventPump::take_all() {
     return ordered;
 }
 
-void EventPump::on_open(ConnectionInfo info) {
+std::unique_ptr<EventPump::Event> EventPump::new_event(EventKind kind, ConnectionId id,
+                                                       std::string data, std::uint16_t code) {
     auto event = std::make_unique<Event>();
-    event->kind = EventKind::open;
-    event->id = info.id;
+    event->kind = kind;
+    event->id = id;
+    event->data = std::move(data);
+    event->code = code;
+    return event;
+}
+
+void EventPump::on_open(ConnectionInfo info) {
+    auto event = new_event(EventKind::open, info.id);
     event->info = std::make_unique<ConnectionInfo>(std::move(info));
     push(std::move(event));
 }
@@ -103,10 +111,8 @@ bool EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
     // Count a little per event besides the payload, so floods of empty
     // messages are bounded too.
     const std::size_t cost = payload.size() + sizeof(Event);
-    auto event = std::make_unique<Event>();
-    event->kind = binary ? EventKind::binary_message : EventKind::text_message;
-    event->id = id;
-    event->data = std::move(payload);
+    auto event = new_event(binary ? EventKind::binary_message : EventKind::text_message, id,
+                           std::move(payload));
     const bool over = queued_bytes_.fetch_add(cost) + cost > high_water_;
     // Flag before pushing: the drain this push may trigger must see it, or a
     // paused socket could wait for a resume that never comes. The resume it
@@ -117,41 +123,25 @@ bool EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
 }
 
 void EventPump::on_upgrade(UpgradeInfo info) {
-    auto event = std::make_unique<Event>();
-    event->kind = EventKind::upgrade;
-    event->id = info.id;
+    auto event = new_event(EventKind::upgrade, info.id);
     event->upgrade = std::make_unique<UpgradeInfo>(std::move(info));
     push(std::move(event));
 }
 
 void EventPump::on_drain(ConnectionId id) {
-    auto event = std::make_unique<Event>();
-    event->kind = EventKind::drain;
-    event->id = id;
-    push(std::move(event));
+    push(new_event(EventKind::drain, id));
 }
 
 void EventPump::on_error(ConnectionId id, std::string what) {
-    auto event = std::make_unique<Event>();
-    event->kind = EventKind::error;
-    event->id = id;
-    event->data = std::move(what);
-    push(std::move(event));
+    push(new_event(EventKind::error, id, std::move(what)));
 }
 
 void EventPump::on_close(ConnectionId id, std::uint16_t code, std::string reason) {
-    auto event = std::make_unique<Event>();
-    event->kind = EventKind::close;
-    event->id = id;
-    event->code = code;
-    event->data = std::move(reason);
-    push(std::move(event));
+    push(new_event(EventKind::close, id, std::move(reason), code));
 }
 
 void EventPump::on_server_closed() {
-    auto event = std::make_unique<Event>();
-    event->kind = EventKind::server_closed;
-    push(std::move(event));
+    push(new_event(EventKind::server_closed, 0));
 }
 
 void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void*) {

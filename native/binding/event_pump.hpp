@@ -74,6 +74,8 @@ public:
 
 private:
     struct Event;
+    static std::unique_ptr<Event> new_event(EventKind kind, ConnectionId id, std::string data = {},
+                                            std::uint16_t code = 0);
 
     static void call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void* unused);
     void push(std::unique_ptr<Event> event);
