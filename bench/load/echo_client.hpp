@@ -45,16 +45,8 @@ public:
 
     // Calls `ready(ok)` once the upgrade succeeded or failed.
     void start(std::function<void(bool)> ready) {
-        auto upgrade =
-            std::make_shared<Upgrade>(socket_, settings_.server, source_, settings_.path);
-        upgrade->run(
-            [self = shared_from_this(), ready = std::move(ready)](bool ok, std::string leftover) {
-                if (!ok) ++self->totals_.errors;
-                ready(ok);
-                if (!ok) return;
-                if (!leftover.empty()) self->on_bytes(leftover.data(), leftover.size());
-                self->read();
-            });
+        upgrade_then_read(shared_from_this(), socket_, settings_.server, source_, settings_.path,
+                          totals_.errors, std::move(ready));
     }
 
     void begin_load() {
@@ -67,7 +59,7 @@ public:
         socket_.close(ignored);
     }
 
-private:
+    // read() and on_bytes() are started by upgrade_then_read().
     void read() {
         socket_.async_read_some(
             net::buffer(input_),
@@ -95,6 +87,7 @@ private:
         flush();
     }
 
+private:
     // Payload: the send stamp, padded to `size`.
     void queue_message() {
         if (payload_.size() != settings_.size) payload_.assign(settings_.size, 'x');

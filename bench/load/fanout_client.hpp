@@ -24,15 +24,8 @@ public:
 
     void start(tcp::endpoint server, net::ip::address source, const std::string& path,
                std::function<void(bool)> ready) {
-        auto upgrade = std::make_shared<Upgrade>(socket_, server, source, path);
-        upgrade->run(
-            [self = shared_from_this(), ready = std::move(ready)](bool ok, std::string leftover) {
-                if (!ok) ++self->totals_.errors;
-                ready(ok);
-                if (!ok) return;
-                if (!leftover.empty()) self->on_bytes(leftover.data(), leftover.size());
-                self->read();
-            });
+        upgrade_then_read(shared_from_this(), socket_, server, source, path, totals_.errors,
+                          std::move(ready));
     }
 
     // For the trigger connection: sends one masked text message.
@@ -48,7 +41,7 @@ public:
         socket_.close(ignored);
     }
 
-private:
+    // read() and on_bytes() are started by upgrade_then_read().
     void read() {
         socket_.async_read_some(
             net::buffer(input_),
@@ -72,6 +65,7 @@ private:
         });
     }
 
+private:
     tcp::socket socket_;
     FanoutTotals& totals_;
     FrameParser parser_;

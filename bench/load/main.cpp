@@ -248,28 +248,13 @@ int main(int argc, char** argv) {
     settings.binary = args.binary;
     EchoTotals totals;
 
-    // Connect in waves of 256 so the server's accept queue never overflows.
     std::vector<std::shared_ptr<EchoClient>> clients;
-    std::size_t started = 0;
-    std::size_t settled = 0;
-    std::size_t upgraded = 0;
-    std::function<void()> start_next = [&] {
-        if (started >= args.connections) return;
-        const std::size_t index = started++;
-        const std::string source =
-            "127.0.0." + std::to_string(1 + index % std::max(1u, args.sources));
+    const std::size_t upgraded = open_all(io, args.connections, [&](std::size_t i, auto ready) {
         auto client =
-            std::make_shared<EchoClient>(io, settings, totals, net::ip::make_address(source));
+            std::make_shared<EchoClient>(io, settings, totals, source_address(i, args.sources));
         clients.push_back(client);
-        client->start([&](bool ok) {
-            ++settled;
-            if (ok) ++upgraded;
-            start_next();
-        });
-    };
-    for (std::size_t i = 0; i < std::min<std::size_t>(256, args.connections); ++i) start_next();
-    while (settled < args.connections && io.run_one() > 0) {
-    }
+        client->start(std::move(ready));
+    });
     if (upgraded < args.connections) {
         std::printf("{\"error\":\"only %zu of %zu connections upgraded\"}\n", upgraded,
                     args.connections);

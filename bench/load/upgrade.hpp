@@ -69,6 +69,22 @@ private:
     Done done_;
 };
 
+// Upgrades a client's socket, reports the outcome to `ready`, then hands the
+// bytes that followed the 101 to client->on_bytes() and starts client->read().
+template <class Client>
+void upgrade_then_read(std::shared_ptr<Client> client, tcp::socket& socket, tcp::endpoint server,
+                       net::ip::address source, const std::string& path, std::uint64_t& errors,
+                       std::function<void(bool)> ready) {
+    auto upgrade = std::make_shared<Upgrade>(socket, server, source, path);
+    upgrade->run([client, &errors, ready = std::move(ready)](bool ok, std::string leftover) {
+        if (!ok) ++errors;
+        ready(ok);
+        if (!ok) return;
+        if (!leftover.empty()) client->on_bytes(leftover.data(), leftover.size());
+        client->read();
+    });
+}
+
 // The source address of the index-th connection: 127.0.0.1 .. 127.0.0.<sources>.
 inline net::ip::address source_address(std::size_t index, unsigned sources) {
     return net::ip::make_address("127.0.0." + std::to_string(1 + index % (sources ? sources : 1)));
