@@ -5,6 +5,7 @@
 // Every key is checked; an unknown or ill-typed one is an error naming it.
 import { randomUUID } from 'node:crypto';
 import { invalidOption, unknownOption } from './errors.js';
+import { CHECKS as SERVER_CHECKS, DEFAULTS as SERVER_DEFAULTS } from './options.js';
 
 const isString = (v) => typeof v === 'string' && v.length > 0;
 const isPort = (v) => Number.isInteger(v) && v >= 0 && v <= 65535;
@@ -31,18 +32,20 @@ const WEBSOCKET = {
   logger: [(v) => isPlainObject(v) && isFunction(v.error), 'an object with an error() method', console],
 };
 
+// websocket.options: the server's own checks and defaults (lib/options.js),
+// under the names seed 001 uses where they differ.
+const fromServer = (name, fallback = SERVER_DEFAULTS[name]) => [...SERVER_CHECKS[name], fallback];
 const SERVER_OPTIONS = {
-  maxPayload: [isPositiveInt, 'a positive integer (bytes)', 1024 * 1024],
-  // permessage-deflate, as WebSocketServer's perMessageDeflate (docs/server.md).
-  perMessageDeflate: [(v) => isBool(v) || isPlainObject(v), 'a boolean or an object', false],
-  clientTracking: [isBool, 'a boolean', true],
-  threads: [(v) => Number.isInteger(v) && v >= 0 && v <= 64, 'an integer from 0 to 64', 0],
-  maxHeaderBytes: [(v) => Number.isInteger(v) && v >= 256, 'an integer >= 256 (bytes)', 16 * 1024],
-  backlog: [isPositiveInt, 'a positive integer', 511],
-  closeTimeout: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 5000],
-  maxBackpressure: [isNonNegativeInt, 'a non-negative integer (bytes; 0 means no limit)', 16 * 1024 * 1024],
-  closeOnBackpressureLimit: [isBool, 'a boolean', false],
-  inboundHighWaterMark: [(v) => Number.isInteger(v) && v >= 64 * 1024, 'an integer >= 65536 (bytes)', 8 * 1024 * 1024],
+  maxPayload: fromServer('maxPayloadLength', 1024 * 1024),
+  perMessageDeflate: fromServer('perMessageDeflate'),
+  clientTracking: [isBool, 'a boolean', true], // accepted; connections are always tracked
+  threads: fromServer('threads'),
+  maxHeaderBytes: fromServer('maxHeaderBytes'),
+  backlog: fromServer('backlog'),
+  closeTimeout: fromServer('closeTimeout'),
+  maxBackpressure: fromServer('maxBackpressure'),
+  closeOnBackpressureLimit: fromServer('closeOnBackpressureLimit'),
+  inboundHighWaterMark: fromServer('inboundHighWaterMark'),
 };
 
 const CONNECTION = {

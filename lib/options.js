@@ -40,7 +40,8 @@ const isDeflate = (v) =>
 const isStringList = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string' && item.length > 0);
 const isInteger = (min, max) => (value) => Number.isInteger(value) && value >= min && value <= max;
 
-const CHECKS = {
+// [check, expectation] per option; the facet reuses them for websocket.options.
+export const CHECKS = {
   host: [(v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
   port: [isInteger(0, 65535), 'an integer from 0 to 65535'],
   path: [(v) => v === undefined || (typeof v === 'string' && v.startsWith('/')), 'a string starting with "/"'],
