@@ -30,6 +30,7 @@ export const ErrorCodes = Object.freeze({
   DIRECT_SEND_DISABLED: 'ERR_HYPHAE_DIRECT_SEND_DISABLED',
   INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC',
   INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER',
+  TLS: 'ERR_HYPHAE_TLS',
 });
 
 export function invalidOption(name, expected, value) {

@@ -46,10 +46,16 @@ const SERVER_OPTIONS = {
   maxBackpressure: fromServer('maxBackpressure'),
   closeOnBackpressureLimit: fromServer('closeOnBackpressureLimit'),
   inboundHighWaterMark: fromServer('inboundHighWaterMark'),
+  tls: fromServer('tls'),
+  allowedOrigins: fromServer('allowedOrigins'),
+  maxConnectionsPerIp: fromServer('maxConnectionsPerIp'),
+  protocols: fromServer('protocols'),
+  idleTimeout: fromServer('idleTimeout'),
 };
 
 const CONNECTION = {
-  // Accepted and documented; enforced by the hardening issue (docs/facet.md).
+  // Upgrades beyond maxConnections get HTTP 503; the heartbeat drops peers
+  // that answer no ping within pingTimeout (pingInterval 0: off).
   maxConnections: [isPositiveInt, 'a positive integer', 1000],
   connectionTimeout: [isPositiveInt, 'a positive integer (milliseconds)', 30_000],
   pingInterval: [isNonNegativeInt, 'a non-negative integer (milliseconds)', 25_000],

@@ -1,8 +1,9 @@
 // Validation of WebSocketServer options: an unknown or ill-typed option is an
 // error naming it, before anything is started.
 import { invalidOption, unknownOption } from './errors.js';
+import { isTlsOption, resolveTls, TLS_EXPECTATION } from './tls.js';
 
-const HANDLERS = ['upgrade', 'open', 'message', 'close', 'error', 'drain'];
+const HANDLERS = ['upgrade', 'handleProtocols', 'open', 'message', 'close', 'error', 'drain'];
 
 export const DEFAULTS = Object.freeze({
   host: '0.0.0.0',
@@ -22,7 +23,10 @@ export const DEFAULTS = Object.freeze({
   maxConnectionsPerIp: 0,
   protocols: [],
   idleTimeout: 0,
+  pingInterval: 0,
+  pingTimeout: 5_000,
   perMessageDeflate: false,
+  tls: undefined,
 });
 
 const DEFLATE_KEYS = {
@@ -59,6 +63,9 @@ export const CHECKS = {
   maxConnectionsPerIp: [isInteger(0, 2 ** 31), 'a non-negative integer (0 means no limit)'],
   protocols: [isStringList, 'an array of subprotocol names, preferred first'],
   idleTimeout: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds; 0 means never)'],
+  pingInterval: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds; 0 means no heartbeat)'],
+  pingTimeout: [isInteger(1, 2 ** 31 - 1), 'a positive integer (milliseconds)'],
+  tls: [(v) => v === undefined || isTlsOption(v), TLS_EXPECTATION],
   perMessageDeflate: [isDeflate, 'false, true or { serverMaxWindowBits 9-15, clientMaxWindowBits 9-15, level 0-9, memLevel 1-9, threshold bytes, serverNoContextTakeover, clientNoContextTakeover }'],
 };
 
@@ -85,5 +92,6 @@ export function resolveServerOptions(options = {}) {
     if (!check[0](value)) throw invalidOption(name, check[1], value);
     settings[name] = value;
   }
+  if (settings.tls !== undefined) settings.tls = resolveTls(settings.tls);
   return { settings, handlers };
 }

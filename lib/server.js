@@ -30,7 +30,13 @@ export const IDLE_CORE_STATS = Object.freeze({
   dropped: 0,
   backpressureEvents: 0,
   readsPaused: 0,
+  tlsHandshakesFailed: 0,
+  pingTimeouts: 0,
 });
+
+// An upgrade verdict that accepts: true, nothing, or an object without a status.
+const isAcceptance = (verdict) =>
+  verdict === undefined || verdict === null || verdict === true || (typeof verdict === 'object' && typeof verdict.status !== 'number');
 
 // [name0, value0, name1, value1, ...] from `start` on -> a headers object.
 function headersFrom(list, start) {
@@ -96,7 +102,7 @@ export class WebSocketServer extends EventEmitter {
     // microtask, one batch per io thread (inside a dispatch, right after it).
     let native = null;
     const flush = () => native?.flush();
-    settings.decideUpgrades = Boolean(this.#handlers.upgrade);
+    settings.decideUpgrades = Boolean(this.#handlers.upgrade || this.#handlers.handleProtocols);
     native = new NativeServer(
       settings,
       (meta, values, count) => this.#dispatch(meta, values, count),
@@ -244,14 +250,32 @@ export class WebSocketServer extends EventEmitter {
       this.#decide(id, { status: 500, message: 'Internal Server Error' });
       this.#handlerFailed(error);
     };
+    const { upgrade, handleProtocols } = this.#handlers;
+    // After an accepting verdict without a protocol of its own, ws-style
+    // handleProtocols(Set, request) picks one of the offered names.
+    const settle = (verdict) => {
+      if (!handleProtocols || !isAcceptance(verdict) || verdict?.protocol) return this.#decide(id, verdict);
+      const apply = (chosen) => {
+        const protocol = typeof chosen === 'string' && request.protocols.includes(chosen) ? chosen : '';
+        this.#decide(id, { ...(typeof verdict === 'object' ? verdict : {}), protocol });
+      };
+      let chosen;
+      try {
+        chosen = handleProtocols(new Set(request.protocols), request);
+      } catch (error) {
+        return failed(error);
+      }
+      if (chosen && typeof chosen.then === 'function') chosen.then(apply, failed);
+      else apply(chosen);
+    };
     let verdict;
     try {
-      verdict = this.#handlers.upgrade(request);
+      verdict = upgrade ? upgrade(request) : true;
     } catch (error) {
       return failed(error);
     }
-    if (verdict && typeof verdict.then === 'function') verdict.then((v) => this.#decide(id, v), failed);
-    else this.#decide(id, verdict);
+    if (verdict && typeof verdict.then === 'function') verdict.then(settle, failed);
+    else settle(verdict);
   }
 
   // true / undefined / { data?, headers?, protocol? } accept; false rejects

@@ -58,6 +58,18 @@ export interface ServerAddress {
   family: 'IPv4' | 'IPv6';
 }
 
+export interface TlsOptions {
+  /** Certificate (PEM), followed by any intermediates. */
+  cert: string | Buffer;
+  /** Private key (PEM); encrypted keys need `passphrase`. */
+  key: string | Buffer;
+  /** CA certificates (PEM) trusted to sign client certificates. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  passphrase?: string;
+  /** Require a client certificate signed by `ca` (the handshake fails without one). Default false. */
+  requestCert?: boolean;
+}
+
 export interface WebSocketServerOptions<Data = unknown> {
   /** Interface to bind. Default "0.0.0.0". */
   host?: string;
@@ -93,13 +105,28 @@ export interface WebSocketServerOptions<Data = unknown> {
   protocols?: string[];
   /** A peer silent this long (ms) is dropped (close 1006); a ping goes out halfway. 0 (default): never. */
   idleTimeout?: number;
+  /**
+   * Heartbeat: every pingInterval ms each connection is pinged; one that sends
+   * nothing back (no pong, no frame) within pingTimeout is dropped with a close
+   * event 1006 "Ping timeout". 0 (default): no heartbeat.
+   */
+  pingInterval?: number;
+  /** See pingInterval. Default 5000; a value >= pingInterval means "before the next ping". */
+  pingTimeout?: number;
   /** permessage-deflate, negotiated when the client offers it. Default false (it costs zlib state per connection). */
   perMessageDeflate?: boolean | DeflateOptions;
+  /** wss: serve TLS with this PEM material. Invalid material throws ERR_HYPHAE_TLS from the constructor. */
+  tls?: TlsOptions;
   /**
    * Decides each upgrade before it is accepted (may be async; the socket
    * waits natively and the handshake timeout still applies).
    */
   upgrade?(request: UpgradeRequest): UpgradeVerdict<Data> | Promise<UpgradeVerdict<Data>>;
+  /**
+   * ws-style subprotocol choice, after an accepting upgrade verdict that named
+   * none: return one of the offered names, or false for none. May be async.
+   */
+  handleProtocols?(protocols: Set<string>, request: UpgradeRequest): string | false | Promise<string | false>;
   open?(ws: ServerWebSocket<Data>): void;
   message?(ws: ServerWebSocket<Data>, data: string | Buffer, isBinary: boolean): void;
   close?(ws: ServerWebSocket<Data>, code: number, reason: string): void;
@@ -177,6 +204,10 @@ export interface ServerStats {
   backpressureEvents: number;
   /** Times a socket stopped being read because JS was behind (inbound backpressure). */
   readsPaused: number;
+  /** TLS handshakes that failed (wss only): wrong protocol, bad or missing client certificate. */
+  tlsHandshakesFailed: number;
+  /** Connections dropped because they did not answer a heartbeat ping within pingTimeout. */
+  pingTimeouts: number;
   connections: number;
   topics: number;
   subscriptions: number;
@@ -236,6 +267,7 @@ export declare const ErrorCodes: {
   readonly PROTOCOL: 'ERR_HYPHAE_PROTOCOL';
   readonly INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC';
   readonly INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER';
+  readonly TLS: 'ERR_HYPHAE_TLS';
   readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
   readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
   readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';
@@ -279,6 +311,12 @@ export interface FacetWebSocketSection {
     maxBackpressure?: number;
     closeOnBackpressureLimit?: boolean;
     inboundHighWaterMark?: number;
+    /** wss, as WebSocketServerOptions.tls. */
+    tls?: TlsOptions;
+    allowedOrigins?: string[];
+    maxConnectionsPerIp?: number;
+    protocols?: string[];
+    idleTimeout?: number;
   };
   /** The connection and routing sections may also be nested here. */
   connection?: FacetConnectionSection;
@@ -286,13 +324,13 @@ export interface FacetWebSocketSection {
 }
 
 export interface FacetConnectionSection {
-  /** Accepted; not enforced yet. */
+  /** Connections beyond which upgrades get HTTP 503. Default 1000. */
   maxConnections?: number;
   /** Opening-handshake timeout in ms. Default 30000. */
   connectionTimeout?: number;
-  /** Accepted; heartbeats are not implemented yet. */
+  /** Heartbeat ping period in ms; 0 turns the heartbeat off. Default 25000. */
   pingInterval?: number;
-  /** Accepted; heartbeats are not implemented yet. */
+  /** A connection that sends nothing back within this many ms of a ping is dropped (1006 "Ping timeout"). Default 5000. */
   pingTimeout?: number;
   /** Connection ids; default crypto.randomUUID(). */
   generateConnectionId?: (socket: ServerWebSocket) => string;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "hyphae/tls.hpp"
+
 namespace hyphae::binding {
 
 namespace {
@@ -154,8 +156,23 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
         out.server_no_context_takeover = d.Get("serverNoContextTakeover").ToBoolean();
         out.client_no_context_takeover = d.Get("clientNoContextTakeover").ToBoolean();
     }
+    // tls: { cert, key, ca, passphrase, requestCert }, PEM text (normalised in JS).
+    const auto tls = options.Get("tls");
+    if (tls.IsObject()) {
+        const auto t = tls.As<Napi::Object>();
+        auto& out = options_.tls.emplace();
+        out.cert = string_option(t, "cert", "");
+        out.key = string_option(t, "key", "");
+        out.ca = string_option(t, "ca", "");
+        out.passphrase = string_option(t, "passphrase", "");
+        out.request_cert = t.Get("requestCert").ToBoolean();
+    }
     options_.idle_timeout =
         std::chrono::milliseconds(static_cast<long long>(number_option(options, "idleTimeout", 0)));
+    options_.ping_interval =
+        std::chrono::milliseconds(static_cast<long long>(number_option(options, "pingInterval", 0)));
+    options_.ping_timeout = std::chrono::milliseconds(static_cast<long long>(
+        number_option(options, "pingTimeout", static_cast<double>(options_.ping_timeout.count()))));
     inbound_high_water_ = static_cast<std::size_t>(
         number_option(options, "inboundHighWaterMark", static_cast<double>(inbound_high_water_)));
     dispatcher_ = Napi::Persistent(info[1].As<Napi::Function>());
@@ -186,11 +203,17 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     });
     pump_->start(env, dispatcher_.Value());
     pump_->set_on_server_closed([this] { on_stopped(); });
-    server_ = std::make_unique<Server>(options_, pump_);
-    staged_.assign(server_->thread_count(), {});
     Endpoint endpoint;
     try {
+        server_ = std::make_unique<Server>(options_, pump_);
+        staged_.assign(server_->thread_count(), {});
         endpoint = server_->listen();
+    } catch (const TlsConfigError& failure) {
+        // Invalid TLS material: nothing was started.
+        server_.reset();
+        pump_->release();
+        pump_.reset();
+        throw coded_error(env, failure.what(), "ERR_HYPHAE_TLS");
     } catch (const boost::system::system_error& failure) {
         server_.reset();
         pump_->release();
@@ -330,6 +353,8 @@ Napi::Value ServerWrap::stats(const Napi::CallbackInfo& info) {
     set("dropped", stats.dropped);
     set("backpressureEvents", stats.backpressure);
     set("readsPaused", stats.reads_paused);
+    set("tlsHandshakesFailed", stats.tls_failed);
+    set("pingTimeouts", stats.ping_timeouts);
     return result;
 }
 

@@ -137,3 +137,64 @@ describe('tokenFromRequest', () => {
     for (const client of [viaQuery, viaHeader, viaProtocol]) client.terminate();
   });
 });
+
+describe('handleProtocols(protocols, request): ws-style subprotocol choice', () => {
+  let fixture;
+  const clients = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.terminate();
+    await fixture?.server.close({ timeout: 100 });
+  });
+
+  // Resolves with the response's Sec-WebSocket-Protocol header (or null) and
+  // the client; ws fails a client whose offer got no answer, so errors are kept.
+  const offer = (protocols) =>
+    new Promise((resolve) => {
+      const client = new WebSocket(fixture.url, protocols);
+      clients.push(client);
+      client.on('error', () => {});
+      client.once('upgrade', (response) => resolve(response.headers['sec-websocket-protocol'] ?? null));
+    });
+
+  it('gets the offered names as a Set with the request and picks one, sync or async', async () => {
+    const seen = [];
+    fixture = await startEchoServer({
+      async handleProtocols(protocols, request) {
+        seen.push([[...protocols], request.path]);
+        await Promise.resolve();
+        return protocols.has('v2') ? 'v2' : false;
+      },
+    });
+    const connection = once(fixture.server, 'connection');
+    const client = await connect(`${fixture.url}/app`, ['v1', 'v2']);
+    clients.push(client);
+    const [ws] = await connection;
+    expect(client.protocol).toBe('v2');
+    expect(ws.protocol).toBe('v2');
+    expect(seen).toEqual([[['v1', 'v2'], '/app']]);
+    expect(await offer(['v1'])).toBe(null); // false: no protocol in the response
+  });
+
+  it('ignores a name the client did not offer, and an upgrade verdict with a protocol wins', async () => {
+    fixture = await startEchoServer({
+      upgrade: (request) => (request.query.get('pin') ? { protocol: 'pinned' } : true),
+      handleProtocols: () => 'made-up',
+    });
+    expect(await offer(['a', 'b'])).toBe(null);
+    const client = await connect(`${fixture.url}/?pin=1`, ['pinned', 'a']);
+    clients.push(client);
+    expect(client.protocol).toBe('pinned');
+  });
+
+  it('a throwing handleProtocols refuses that upgrade with 500 and reaches the error listener', async () => {
+    fixture = await startEchoServer({
+      handleProtocols: () => {
+        throw new Error('boom');
+      },
+    });
+    const failed = once(fixture.server, 'error');
+    expect(await refusedUpgrade(fixture.url, ['x'])).toEqual([500, 'Internal Server Error']);
+    const [error] = await failed;
+    expect(error.message).toBe('boom');
+  });
+});

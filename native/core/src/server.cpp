@@ -28,6 +28,7 @@ Server::Server(ServerOptions options, std::shared_ptr<EventSink> sink) {
     auto context = std::make_shared<ServerContext>();
     context->options = std::move(options);
     context->sink = std::move(sink);
+    if (context->options.tls) context->tls = make_tls_context(*context->options.tls);
     context_ = std::move(context);
 
     const unsigned threads = resolve_thread_count(context_->options.threads);

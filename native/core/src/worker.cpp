@@ -1,5 +1,7 @@
 #include "hyphae/worker.hpp"
 
+#include <algorithm>
+
 #include "hyphae/close_codes.hpp"
 #include "hyphae/session.hpp"
 
@@ -10,6 +12,10 @@ Worker::Worker(unsigned index, std::shared_ptr<const ServerContext> context)
 
 void Worker::start(std::function<void()> on_exit) {
     guard_.emplace(io_.get_executor());
+    if (context_->options.ping_interval.count() > 0) {
+        heartbeat_timer_.emplace(io_);
+        schedule_heartbeat(context_->options.ping_interval, false);
+    }
     thread_ = std::thread([this, on_exit = std::move(on_exit)] {
         io_.run();
         on_exit();
@@ -27,7 +33,7 @@ void Worker::adopt(Socket socket) {
         return;
     }
     const ConnectionId id = make_connection_id(next_sequence_++, index_);
-    auto session = std::make_shared<Session>(*this, id, std::move(socket));
+    auto session = make_session(*this, id, std::move(socket));
     sessions_.add(id, session);
     session->start();
 }
@@ -43,9 +49,33 @@ void Worker::session_finished(ConnectionId id) {
     if (stopping_) release_when_idle();
 }
 
+void Worker::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
+    heartbeat_timer_->expires_after(delay);
+    heartbeat_timer_->async_wait([this, check](beast::error_code ec) {
+        if (ec || stopping_) return;
+        const auto interval = context_->options.ping_interval;
+        // The check comes `timeout` after the pings, and at the latest just
+        // before the next round of pings.
+        const auto timeout = std::min(context_->options.ping_timeout, interval);
+        for (const auto& session : sessions_.snapshot()) {
+            if (check) {
+                session->heartbeat_check();
+            } else {
+                session->heartbeat_ping();
+            }
+        }
+        if (check) {
+            schedule_heartbeat(interval - timeout, false);
+        } else {
+            schedule_heartbeat(timeout, true);
+        }
+    });
+}
+
 void Worker::begin_shutdown(std::chrono::milliseconds grace) {
     if (stopping_) return;
     stopping_ = true;
+    if (heartbeat_timer_) heartbeat_timer_->cancel();
     for (const auto& session : sessions_.snapshot()) {
         session->close(close_code::going_away, "Server shutting down");
     }
@@ -59,6 +89,7 @@ void Worker::begin_shutdown(std::chrono::milliseconds grace) {
 }
 
 void Worker::terminate_all() {
+    if (heartbeat_timer_) heartbeat_timer_->cancel();
     for (const auto& session : sessions_.snapshot()) session->terminate();
     paused_.clear();
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebSocketFacet, WebSocketConnection } from '../../../lib/index.js';
-import { closed, connect, nextMessage } from '../helpers/clients.js';
+import { closed, connect, nextMessage, refusedUpgrade } from '../helpers/clients.js';
 import { rawConnect } from '../helpers/raw-client.js';
 import { connectTo, startFacet } from '../helpers/facet.js';
 
@@ -86,6 +86,35 @@ describe('facet lifecycle', () => {
     expect(seen[1]).toEqual(['disconnect', connection, 4001, 'bye']);
     expect(facet.getConnection(connection.id)).toBe(null);
     expect(connection.isClosed()).toBe(true);
+  });
+
+  it('connection.maxConnections: upgrades beyond it get HTTP 503', async () => {
+    const { facet, url } = await start({ connection: { maxConnections: 2 } });
+    const [first] = await connectTo(facet, url);
+    const [second] = await connectTo(facet, url);
+    expect(await refusedUpgrade(url)).toEqual([503, 'Server Full']);
+    first.close();
+    await expect.poll(() => facet.getConnectionCount()).toBe(1);
+    const [third] = await connectTo(facet, url);
+    expect(facet.getConnectionCount()).toBe(2);
+    for (const client of [second, third]) client.terminate();
+  });
+
+  it('connection.pingInterval/pingTimeout: a peer that stops answering disconnects once; one that answers stays', async () => {
+    const { facet, url } = await start({ connection: { pingInterval: 100, pingTimeout: 100 } });
+    const disconnects = [];
+    facet.onDisconnection((connection, code, reason) => disconnects.push([connection.id, code, reason]));
+    const [healthy] = await connectTo(facet, url);
+    const [silent, silentConnection] = await connectTo(facet, url, { autoPong: false });
+    silent.on('error', () => {});
+    await expect.poll(() => disconnects.length, { timeout: 5000 }).toBe(1);
+    expect(disconnects[0]).toEqual([silentConnection.id, 1006, 'Ping timeout']);
+    // The healthy peer goes on answering pings for three more rounds.
+    let pings = 0;
+    await new Promise((resolve) => healthy.on('ping', () => ++pings === 3 && resolve()));
+    expect(disconnects).toHaveLength(1);
+    expect(facet.getConnectionCount()).toBe(1);
+    healthy.terminate();
   });
 
   it('reports protocol errors to onError with the connection', async () => {

@@ -5,6 +5,7 @@
 #include "hyphae/connection_counts.hpp"
 #include "hyphae/event_sink.hpp"
 #include "hyphae/server_options.hpp"
+#include "hyphae/tls.hpp"
 
 namespace hyphae {
 
@@ -12,6 +13,8 @@ struct ServerContext {
     ServerOptions options;
     std::shared_ptr<EventSink> sink;
     std::shared_ptr<ConnectionCounts> counts = std::make_shared<ConnectionCounts>();
+    // Set when options.tls is: every session speaks TLS (wss).
+    std::shared_ptr<net::ssl::context> tls;
 };
 
 }  // namespace hyphae

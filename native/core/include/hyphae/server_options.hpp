@@ -2,12 +2,22 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hyphae/upgrade_policy.hpp"
 
 namespace hyphae {
+
+// wss: PEM material for the server's TLS context (see tls.hpp).
+struct TlsOptions {
+    std::string cert;  // the certificate, then any intermediates
+    std::string key;   // private key, encrypted when `passphrase` is set
+    std::string passphrase;
+    std::string ca;             // CA certificates trusted for client certificates
+    bool request_cert = false;  // require a client certificate signed by `ca`
+};
 
 struct ServerOptions {
     std::string host = "0.0.0.0";
@@ -27,6 +37,12 @@ struct ServerOptions {
     // A peer that sends nothing for this long is dropped; a ping goes out
     // halfway through (Beast's keep-alive). 0: never.
     std::chrono::milliseconds idle_timeout{0};
+    // Heartbeat (seed 001): every `ping_interval` each open connection gets a
+    // ping; one that has received nothing (no pong, no frame) `ping_timeout`
+    // later is dropped (reported as 1006 "Ping timeout"). 0: no heartbeat.
+    // A timeout of at least the interval means "before the next ping".
+    std::chrono::milliseconds ping_interval{0};
+    std::chrono::milliseconds ping_timeout{5'000};
     // Ask the sink (on_upgrade) before accepting each upgrade; the handshake
     // timeout still bounds the wait.
     bool decide_upgrades = false;
@@ -42,6 +58,9 @@ struct ServerOptions {
         bool server_no_context_takeover = false;
         bool client_no_context_takeover = false;
     } deflate;
+    // Set: every connection speaks TLS first (wss). Invalid material makes
+    // the Server constructor throw TlsConfigError.
+    std::optional<TlsOptions> tls;
 };
 
 unsigned resolve_thread_count(unsigned requested);

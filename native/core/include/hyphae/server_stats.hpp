@@ -17,6 +17,8 @@ struct StatsSnapshot {
     std::uint64_t dropped = 0;       // messages not queued: backpressure limit
     std::uint64_t backpressure = 0;  // times a connection went over its limit
     std::uint64_t reads_paused = 0;  // times a socket stopped being read (inbound)
+    std::uint64_t tls_failed = 0;    // TLS handshakes that failed (wss)
+    std::uint64_t ping_timeouts = 0; // connections dropped by the heartbeat
 };
 
 struct WorkerStats {
@@ -29,6 +31,8 @@ struct WorkerStats {
     std::atomic<std::uint64_t> dropped{0};
     std::atomic<std::uint64_t> backpressure{0};
     std::atomic<std::uint64_t> reads_paused{0};
+    std::atomic<std::uint64_t> tls_failed{0};
+    std::atomic<std::uint64_t> ping_timeouts{0};
 
     static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
         counter.fetch_add(by, std::memory_order_relaxed);
@@ -43,6 +47,8 @@ struct WorkerStats {
         total.dropped += dropped.load(std::memory_order_relaxed);
         total.backpressure += backpressure.load(std::memory_order_relaxed);
         total.reads_paused += reads_paused.load(std::memory_order_relaxed);
+        total.tls_failed += tls_failed.load(std::memory_order_relaxed);
+        total.ping_timeouts += ping_timeouts.load(std::memory_order_relaxed);
     }
 };
 

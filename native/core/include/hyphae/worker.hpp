@@ -77,6 +77,9 @@ private:
     };
 
     void request_flush();
+    // Heartbeat: one timer per worker for all its sessions (a timer per
+    // connection would cost memory and a wake-up each).
+    void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
     void release_when_idle();
 
     unsigned index_;
@@ -89,6 +92,7 @@ private:
     WorkerStats stats_;
     std::vector<std::shared_ptr<Session>> paused_;
     std::optional<net::steady_timer> shutdown_timer_;
+    std::optional<net::steady_timer> heartbeat_timer_;
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
     bool flush_posted_ = false;

@@ -1,4 +1,4 @@
-#include "hyphae/session.hpp"
+#include "basic_session.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -48,7 +48,8 @@ std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
 
 }  // namespace
 
-struct Session::Handshake {
+template <class Transport>
+struct BasicSession<Transport>::Handshake {
     beast::flat_buffer buffer;
     http::request_parser<http::empty_body> parser;
     UpgradeRequest request;
@@ -62,12 +63,21 @@ struct Session::Handshake {
     std::optional<net::steady_timer> deciding;
 };
 
-Session::Session(Worker& owner, ConnectionId id, Socket socket)
-    : owner_(owner), id_(id), ws_(std::move(socket)) {}
+template <class Transport>
+BasicSession<Transport>::BasicSession(Worker& owner, ConnectionId id, Socket socket)
+    requires(!kTls)
+    : Session(id), owner_(owner), ws_(std::move(socket)) {}
 
-Session::~Session() = default;
+template <class Transport>
+BasicSession<Transport>::BasicSession(Worker& owner, ConnectionId id, Socket socket)
+    requires(kTls)
+    : Session(id), owner_(owner), ws_(std::move(socket), *owner.context().tls) {}
 
-void Session::start() {
+template <class Transport>
+BasicSession<Transport>::~BasicSession() = default;
+
+template <class Transport>
+void BasicSession<Transport>::start() {
     const auto& options = owner_.context().options;
     handshake_ = std::make_unique<Handshake>();
     handshake_->parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
@@ -83,14 +93,32 @@ void Session::start() {
         handshake_->context = UpgradeContext{total, from_peer};
         counted_ = true;
     }
-    // Bounds the whole handshake, slow senders included.
+    // Bounds the whole handshake (TLS included), slow senders included.
     stream.expires_after(options.handshake_timeout);
-    http::async_read(
-        stream, handshake_->buffer, handshake_->parser,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+    if constexpr (kTls) {
+        ws_.next_layer().async_handshake(net::ssl::stream_base::server,
+                                         [self = self()](beast::error_code ec) {
+                                             if (ec) {
+                                                 WorkerStats::bump(self->owner_.stats().tls_failed);
+                                                 return self->finish(false, close_code::abnormal, {});
+                                             }
+                                             self->read_request();
+                                         });
+    } else {
+        read_request();
+    }
 }
 
-void Session::on_request(beast::error_code ec) {
+template <class Transport>
+void BasicSession<Transport>::read_request() {
+    if (state_ != State::handshaking) return;
+    http::async_read(
+        ws_.next_layer(), handshake_->buffer, handshake_->parser,
+        [self = self()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+}
+
+template <class Transport>
+void BasicSession<Transport>::on_request(beast::error_code ec) {
     if (state_ != State::handshaking) return;
     if (ec) {
         if (ec == http::error::header_limit) return reject(431, "Request Header Fields Too Large");
@@ -111,7 +139,7 @@ void Session::on_request(beast::error_code ec) {
         handshake_->deciding.emplace(ws_.get_executor(), options.handshake_timeout);
         // Expiry (no verdict in time) or terminate() while deciding: drop it.
         // A verdict clears `deciding` before cancelling, so it is not dropped.
-        handshake_->deciding->async_wait([self = shared_from_this()](beast::error_code) {
+        handshake_->deciding->async_wait([self = self()](beast::error_code) {
             if (self->state_ == State::handshaking && self->handshake_ &&
                 self->handshake_->deciding) {
                 self->finish(false, close_code::abnormal, {});
@@ -119,7 +147,7 @@ void Session::on_request(beast::error_code ec) {
         });
         const auto& request = handshake_->parser.get();
         UpgradeInfo info;
-        info.id = id_;
+        info.id = id();
         info.remote_address = handshake_->remote_address;
         info.remote_port = handshake_->remote_port;
         info.target = std::string(request.target());
@@ -133,7 +161,8 @@ void Session::on_request(beast::error_code ec) {
     accept_upgrade({}, {});
 }
 
-void Session::decide_upgrade(UpgradeDecision decision) {
+template <class Transport>
+void BasicSession<Transport>::decide_upgrade(UpgradeDecision decision) {
     if (state_ != State::handshaking || !handshake_ || !handshake_->deciding) return;
     auto timer = std::move(*handshake_->deciding);
     handshake_->deciding.reset();
@@ -147,7 +176,8 @@ void Session::decide_upgrade(UpgradeDecision decision) {
     accept_upgrade(std::move(decision.protocol), std::move(decision.headers));
 }
 
-void Session::accept_upgrade(std::string protocol,
+template <class Transport>
+void BasicSession<Transport>::accept_upgrade(std::string protocol,
                              std::vector<std::pair<std::string, std::string>> headers) {
     const auto& options = owner_.context().options;
     if (!protocol.empty()) handshake_->protocol = std::move(protocol);
@@ -169,6 +199,11 @@ void Session::accept_upgrade(std::string protocol,
             if (!protocol.empty()) response.set(http::field::sec_websocket_protocol, protocol);
             for (const auto& [name, value] : headers) response.set(name, value);
         }));
+    if (options.ping_interval.count() > 0) {
+        // Any frame from the peer (pong, ping, data) proves it is alive.
+        ws_.control_callback(
+            [this](websocket::frame_type, beast::string_view) { awaiting_pong_ = false; });
+    }
     ws_.read_message_max(options.max_payload_length);
     ws_.auto_fragment(false);
     if (options.deflate.enabled) {
@@ -186,10 +221,11 @@ void Session::accept_upgrade(std::string protocol,
 
     handshake_->request = handshake_->parser.release();
     ws_.async_accept(handshake_->request,
-                     [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+                     [self = self()](beast::error_code ec) { self->on_accept(ec); });
 }
 
-void Session::reject(unsigned status, std::string body) {
+template <class Transport>
+void BasicSession<Transport>::reject(unsigned status, std::string body) {
     auto& response = handshake_->response;
     response.version(11);
     response.result(status);
@@ -202,8 +238,8 @@ void Session::reject(unsigned status, std::string body) {
     response.keep_alive(false);
     response.body() = std::move(body);
     response.prepare_payload();
-    http::async_write(beast::get_lowest_layer(ws_), response,
-                      [self = shared_from_this()](beast::error_code, std::size_t) {
+    http::async_write(ws_.next_layer(), response,
+                      [self = self()](beast::error_code, std::size_t) {
                           beast::error_code ignored;
                           beast::get_lowest_layer(self->ws_).socket().shutdown(
                               Socket::shutdown_send, ignored);
@@ -211,14 +247,15 @@ void Session::reject(unsigned status, std::string body) {
                       });
 }
 
-void Session::on_accept(beast::error_code ec) {
+template <class Transport>
+void BasicSession<Transport>::on_accept(beast::error_code ec) {
     if (state_ != State::handshaking) return;
     // On a malformed upgrade Beast has already answered 400.
     if (ec) return finish(false, close_code::abnormal, {});
     state_ = State::open;
 
     ConnectionInfo info;
-    info.id = id_;
+    info.id = id();
     info.remote_address = std::move(handshake_->remote_address);
     info.remote_port = handshake_->remote_port;
     const auto& request = handshake_->request;
@@ -235,38 +272,43 @@ void Session::on_accept(beast::error_code ec) {
     read_message();
 }
 
-void Session::read_message() {
+template <class Transport>
+void BasicSession<Transport>::read_message() {
     read_buffer_.emplace(read_bytes_);
-    ws_.async_read(*read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_read(*read_buffer_, [self = self()](beast::error_code ec, std::size_t) {
         self->on_read(ec);
     });
 }
 
-void Session::on_read(beast::error_code ec) {
+template <class Transport>
+void BasicSession<Transport>::on_read(beast::error_code ec) {
     if (ec) return on_read_failed(ec);
     if (state_ == State::finished) return;
     // Hand the bytes over whole; the next message starts in a fresh string, so
     // a large message does not leave a large buffer behind.
     std::string payload = std::exchange(read_bytes_, std::string());
+    awaiting_pong_ = false;
     WorkerStats::bump(owner_.stats().messages_in);
     WorkerStats::bump(owner_.stats().bytes_in, payload.size());
-    if (owner_.events().on_message(id_, std::move(payload), ws_.got_binary())) {
+    if (owner_.events().on_message(id(), std::move(payload), ws_.got_binary())) {
         return read_message();
     }
     // The sink is over its high-water mark: leave this socket unread (TCP
     // pushes back on the client) until the JS thread catches up.
     read_paused_ = true;
     WorkerStats::bump(owner_.stats().reads_paused);
-    owner_.pause(shared_from_this());
+    owner_.pause(self());
 }
 
-void Session::resume_reading() {
+template <class Transport>
+void BasicSession<Transport>::resume_reading() {
     if (!read_paused_ || state_ == State::finished) return;
     read_paused_ = false;
     read_message();
 }
 
-void Session::on_read_failed(beast::error_code ec) {
+template <class Transport>
+void BasicSession<Transport>::on_read_failed(beast::error_code ec) {
     if (state_ == State::finished) return;
     if (state_ == State::closing && !is_websocket_error(ec)) {
         read_ended_ = true;
@@ -282,13 +324,14 @@ void Session::on_read_failed(beast::error_code ec) {
     }
     if (is_websocket_error(ec)) {
         // Beast has sent the matching close frame and torn the stream down.
-        owner_.events().on_error(id_, ec.message());
+        owner_.events().on_error(id(), ec.message());
         return finish(true, failure_close_code(ec), {});
     }
     finish(true, close_code::abnormal, {});
 }
 
-bool Session::send(OutboundMessage message, bool counted) {
+template <class Transport>
+bool BasicSession<Transport>::send(OutboundMessage message, bool counted) {
     const std::size_t bytes = frame_size(message.payload->size());
     if (state_ != State::open || pending_close_) {
         if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
@@ -313,13 +356,15 @@ bool Session::send(OutboundMessage message, bool counted) {
     return true;
 }
 
-void Session::enqueue(OutboundMessage message, std::size_t bytes) {
+template <class Transport>
+void BasicSession<Transport>::enqueue(OutboundMessage message, std::size_t bytes) {
     buffered_ += bytes;
     queue_.push_back(std::move(message));
     if (!writing_) write_next();
 }
 
-void Session::close_for_backpressure() {
+template <class Transport>
+void BasicSession<Transport>::close_for_backpressure() {
     if (state_ != State::open || pending_close_) return;
     // Drop what is not on the wire yet; a write in flight stays.
     const std::size_t first = writing_ ? queue_head_ + 1 : queue_head_;
@@ -336,19 +381,21 @@ void Session::close_for_backpressure() {
     terminate();
 }
 
-void Session::write_next() {
+template <class Transport>
+void BasicSession<Transport>::write_next() {
     const auto& message = queue_[queue_head_];
     writing_ = true;
     ws_.binary(message.binary);
     // The handler holds the payload: finish() may clear the queue while the
     // write is still in flight.
     ws_.async_write(net::buffer(*message.payload),
-                    [self = shared_from_this(), payload = message.payload,
+                    [self = self(), payload = message.payload,
                      bytes = frame_size(message.payload->size())](
                         beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
 }
 
-void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
+template <class Transport>
+void BasicSession<Transport>::on_write(beast::error_code ec, std::size_t frame_bytes) {
     writing_ = false;
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(frame_bytes));
     if (state_ == State::finished) return;
@@ -371,12 +418,13 @@ void Session::on_write(beast::error_code ec, std::size_t frame_bytes) {
     if (queue_head_ < queue_.size()) return write_next();
     if (backpressured_) {
         backpressured_ = false;
-        owner_.events().on_drain(id_);
+        owner_.events().on_drain(id());
     }
     if (pending_close_ && state_ == State::open) start_close();
 }
 
-void Session::close(std::uint16_t code, std::string reason) {
+template <class Transport>
+void BasicSession<Transport>::close(std::uint16_t code, std::string reason) {
     if (state_ == State::handshaking) return terminate();
     if (state_ != State::open || pending_close_) return;
     const auto text = utf8_prefix(reason, kMaxCloseReason);
@@ -386,13 +434,15 @@ void Session::close(std::uint16_t code, std::string reason) {
     if (!writing_) start_close();
 }
 
-void Session::start_close() {
+template <class Transport>
+void BasicSession<Transport>::start_close() {
     state_ = State::closing;
     ws_.async_close(*pending_close_,
-                    [self = shared_from_this()](beast::error_code ec) { self->on_close_sent(ec); });
+                    [self = self()](beast::error_code ec) { self->on_close_sent(ec); });
 }
 
-void Session::on_close_sent(beast::error_code ec) {
+template <class Transport>
+void BasicSession<Transport>::on_close_sent(beast::error_code ec) {
     if (state_ == State::finished) return;
     close_ended_ = true;
     close_failed_ = static_cast<bool>(ec);
@@ -402,7 +452,8 @@ void Session::on_close_sent(beast::error_code ec) {
     if (ec) terminate();
 }
 
-void Session::finish_close_handshake() {
+template <class Transport>
+void BasicSession<Transport>::finish_close_handshake() {
     const auto& peer = ws_.reason();
     if (close_failed_ && peer.code == websocket::close_code::none) {
         return finish(true, close_code::abnormal, {});
@@ -414,15 +465,35 @@ void Session::finish_close_handshake() {
     finish(true, code, std::string(peer.reason.data(), peer.reason.size()));
 }
 
-void Session::ping(std::string payload) {
+template <class Transport>
+void BasicSession<Transport>::ping(std::string payload) {
     if (state_ != State::open || pinging_) return;
     pinging_ = true;
     const auto data = utf8_prefix(payload, kMaxPingPayload);
     ws_.async_ping(websocket::ping_data(data.data(), data.size()),
-                   [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
+                   [self = self()](beast::error_code) { self->pinging_ = false; });
 }
 
-void Session::terminate() {
+template <class Transport>
+void BasicSession<Transport>::heartbeat_ping() {
+    // Unread frames while reading is paused are our backlog, not silence.
+    if (state_ != State::open || read_paused_) return;
+    awaiting_pong_ = true;
+    if (pinging_) return;  // a ping is in flight already; its pong will do
+    pinging_ = true;
+    ws_.async_ping({}, [self = self()](beast::error_code) { self->pinging_ = false; });
+}
+
+template <class Transport>
+void BasicSession<Transport>::heartbeat_check() {
+    if (state_ != State::open || read_paused_ || !awaiting_pong_) return;
+    WorkerStats::bump(owner_.stats().ping_timeouts);
+    cut_reason_.emplace(close_code::abnormal, "Ping timeout");
+    terminate();
+}
+
+template <class Transport>
+void BasicSession<Transport>::terminate() {
     if (state_ == State::finished) return;
     // Waiting for the application's verdict, nothing is pending on the socket.
     if (state_ == State::handshaking && handshake_ && handshake_->deciding) {
@@ -434,11 +505,12 @@ void Session::terminate() {
     // handler: the caller may be iterating the topic table (publish).
     if (read_paused_ && state_ != State::handshaking) {
         net::post(ws_.get_executor(),
-                  [self = shared_from_this()] { self->finish(true, close_code::abnormal, {}); });
+                  [self = self()] { self->finish(true, close_code::abnormal, {}); });
     }
 }
 
-void Session::finish(bool report, std::uint16_t code, std::string reason) {
+template <class Transport>
+void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::string reason) {
     if (state_ == State::finished) return;
     state_ = State::finished;
     if (counted_) {
@@ -460,12 +532,22 @@ void Session::finish(bool report, std::uint16_t code, std::string reason) {
     }
     // Leave the registry and every topic before the close is reported, so an
     // observer of the close event never finds the connection subscribed.
-    auto self = shared_from_this();
-    owner_.session_finished(id_);
+    auto keep_alive = self();
+    owner_.session_finished(id());
     if (report) {
         WorkerStats::bump(owner_.stats().connections_closed);
-        owner_.events().on_close(id_, code, std::move(reason));
+        owner_.events().on_close(id(), code, std::move(reason));
     }
 }
+
+std::shared_ptr<Session> make_session(Worker& owner, ConnectionId id, Socket socket) {
+    if (owner.context().tls) {
+        return std::make_shared<BasicSession<TlsStream>>(owner, id, std::move(socket));
+    }
+    return std::make_shared<BasicSession<Stream>>(owner, id, std::move(socket));
+}
+
+template class BasicSession<Stream>;
+template class BasicSession<TlsStream>;
 
 }  // namespace hyphae

@@ -1,0 +1,97 @@
+#pragma once
+// The session over one transport: `Stream` (ws://) or `TlsStream` (wss://).
+// Both are instantiated in basic_session.cpp; nothing else names this type.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "hyphae/connection_status.hpp"
+#include "hyphae/session.hpp"
+#include "hyphae/tls.hpp"
+
+namespace hyphae {
+
+template <class Transport>
+class BasicSession final : public Session {
+public:
+    static constexpr bool kTls = std::is_same_v<Transport, TlsStream>;
+
+    BasicSession(Worker& owner, ConnectionId id, Socket socket)
+        requires(!kTls);
+    BasicSession(Worker& owner, ConnectionId id, Socket socket)
+        requires(kTls);
+    ~BasicSession() override;
+
+    bool is_open() const override { return state_ == State::open; }
+    void start() override;
+    bool send(OutboundMessage message, bool counted) override;
+    void resume_reading() override;
+    void decide_upgrade(UpgradeDecision decision) override;
+    void close(std::uint16_t code, std::string reason) override;
+    void ping(std::string payload) override;
+    void terminate() override;
+    void heartbeat_ping() override;
+    void heartbeat_check() override;
+
+private:
+    enum class State : std::uint8_t { handshaking, open, closing, finished };
+    struct Handshake;
+
+    std::shared_ptr<BasicSession> self() {
+        return std::static_pointer_cast<BasicSession>(shared_from_this());
+    }
+    void read_request();
+    void on_request(beast::error_code ec);
+    void reject(unsigned status, std::string body);
+    void on_accept(beast::error_code ec);
+    void accept_upgrade(std::string protocol,
+                        std::vector<std::pair<std::string, std::string>> headers);
+    void read_message();
+    void on_read(beast::error_code ec);
+    void write_next();
+    void on_write(beast::error_code ec, std::size_t frame_bytes);
+    void start_close();
+    void on_read_failed(beast::error_code ec);
+    void on_close_sent(beast::error_code ec);
+    void finish_close_handshake();
+    void finish(bool report, std::uint16_t code, std::string reason);
+    void enqueue(OutboundMessage message, std::size_t bytes);
+    void close_for_backpressure();
+
+    Worker& owner_;
+    websocket::stream<Transport> ws_;
+    std::unique_ptr<Handshake> handshake_;  // only while handshaking
+    // Incoming message bytes; moved out whole to the event sink so the
+    // payload reaches JS without another copy.
+    std::string read_bytes_;
+    std::optional<net::dynamic_string_buffer<char, std::char_traits<char>, std::allocator<char>>>
+        read_buffer_;
+    // Write queue: a vector with a head index (an empty std::deque allocates).
+    std::vector<OutboundMessage> queue_;
+    std::size_t queue_head_ = 0;
+    std::size_t buffered_ = 0;
+    std::shared_ptr<ConnectionStatus> status_ = std::make_shared<ConnectionStatus>();
+    std::optional<websocket::close_reason> pending_close_;
+    State state_ = State::handshaking;
+    bool writing_ = false;
+    bool pinging_ = false;
+    bool awaiting_pong_ = false;  // heartbeat ping sent, nothing received since
+    // A server-initiated close ends when both the close operation and the
+    // pending read have completed (Beast aborts the read once the peer answers).
+    bool read_ended_ = false;
+    bool close_ended_ = false;
+    bool close_failed_ = false;
+    bool counted_ = false;  // in the server's connection counts
+    net::ip::address peer_;
+    bool backpressured_ = false;  // went over max_backpressure; drain pending
+    bool read_paused_ = false;    // no read pending: the sink is full
+    // What to report when the session ends without a handshake because we
+    // cut it (backpressure limit): code and reason instead of 1006.
+    std::optional<std::pair<std::uint16_t, std::string>> cut_reason_;
+};
+
+}  // namespace hyphae
