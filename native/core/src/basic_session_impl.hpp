@@ -1,3 +1,6 @@
+#pragma once
+// Member definitions of BasicSession, included by the two files that
+// instantiate it (plain and TLS) so they compile in parallel.
 #include "basic_session.hpp"
 
 #include <algorithm>
@@ -539,15 +542,5 @@ void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::strin
         owner_.events().on_close(id(), code, std::move(reason));
     }
 }
-
-std::shared_ptr<Session> make_session(Worker& owner, ConnectionId id, Socket socket) {
-    if (owner.context().tls) {
-        return std::make_shared<BasicSession<TlsStream>>(owner, id, std::move(socket));
-    }
-    return std::make_shared<BasicSession<Stream>>(owner, id, std::move(socket));
-}
-
-template class BasicSession<Stream>;
-template class BasicSession<TlsStream>;
 
 }  // namespace hyphae
