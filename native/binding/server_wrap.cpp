@@ -169,8 +169,8 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     }
     options_.idle_timeout =
         std::chrono::milliseconds(static_cast<long long>(number_option(options, "idleTimeout", 0)));
-    options_.ping_interval =
-        std::chrono::milliseconds(static_cast<long long>(number_option(options, "pingInterval", 0)));
+    options_.ping_interval = std::chrono::milliseconds(
+        static_cast<long long>(number_option(options, "pingInterval", 0)));
     options_.ping_timeout = std::chrono::milliseconds(static_cast<long long>(
         number_option(options, "pingTimeout", static_cast<double>(options_.ping_timeout.count()))));
     inbound_high_water_ = static_cast<std::size_t>(

@@ -53,7 +53,8 @@ TEST(Heartbeat, SilentPeerIsDroppedOnceAndAnsweringPeerStays) {
     {
         std::unique_lock lock(mutex);
         const int seen = pings;
-        ASSERT_TRUE(pinged.wait_for(lock, std::chrono::seconds(10), [&] { return pings >= seen + 3; }));
+        ASSERT_TRUE(
+            pinged.wait_for(lock, std::chrono::seconds(10), [&] { return pings >= seen + 3; }));
     }
     EXPECT_EQ(fixture.sink->locked([&] { return fixture.sink->closes.size(); }), 1u);
     EXPECT_EQ(fixture.server->stats().ping_timeouts, 1u);

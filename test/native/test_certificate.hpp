@@ -68,8 +68,10 @@ inline Certificate make_certificate(const std::string& common_name,
           "common name");
     X509* signer = issuer ? issuer->cert.get() : cert;
     check(X509_set_issuer_name(cert, X509_get_subject_name(signer)), "issuer");
-    detail::add_extension(cert, signer, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-    if (!is_ca) detail::add_extension(cert, signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    detail::add_extension(cert, signer, NID_basic_constraints,
+                          is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+    if (!is_ca)
+        detail::add_extension(cert, signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
     check(X509_sign(cert, issuer ? issuer->key.get() : out.key.get(), EVP_sha256()), "sign");
     out.cert_pem = detail::pem_of([&](BIO* bio) { return PEM_write_bio_X509(bio, cert); });
     out.key_pem = detail::pem_of([&](BIO* bio) {

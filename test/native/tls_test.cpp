@@ -70,10 +70,11 @@ TEST(Tls, PlainHttpToWssPortFailsTheTlsHandshake) {
     net::io_context io;
     tcp::socket socket(io);
     socket.connect({net::ip::make_address("127.0.0.1"), fixture.port});
-    net::write(socket, net::buffer(std::string(
-                           "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n")));
+    net::write(socket,
+               net::buffer(std::string(
+                   "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n")));
     // The server drops the connection: reading ends without a 101.
     std::string received;
     beast::error_code ec;
@@ -136,10 +137,9 @@ TEST(Tls, InvalidMaterialIsAnErrorNamingThePart) {
 
 std::string encrypted_key(const Certificate& certificate, const std::string& passphrase) {
     return detail::pem_of([&](BIO* bio) {
-        return PEM_write_bio_PrivateKey(
-            bio, certificate.key.get(), EVP_aes_256_cbc(),
-            reinterpret_cast<const unsigned char*>(passphrase.data()),
-            static_cast<int>(passphrase.size()), nullptr, nullptr);
+        return PEM_write_bio_PrivateKey(bio, certificate.key.get(), EVP_aes_256_cbc(),
+                                        reinterpret_cast<const unsigned char*>(passphrase.data()),
+                                        static_cast<int>(passphrase.size()), nullptr, nullptr);
     });
 }
 

@@ -20,10 +20,8 @@ class BasicSession final : public Session {
 public:
     static constexpr bool kTls = std::is_same_v<Transport, TlsStream>;
 
-    BasicSession(Worker& owner, ConnectionId id, Socket socket)
-        requires(!kTls);
-    BasicSession(Worker& owner, ConnectionId id, Socket socket)
-        requires(kTls);
+    BasicSession(Worker& owner, ConnectionId id, Socket socket) requires(!kTls);
+    BasicSession(Worker& owner, ConnectionId id, Socket socket) requires(kTls);
     ~BasicSession() override;
 
     bool is_open() const override { return state_ == State::open; }
@@ -48,6 +46,11 @@ private:
     void on_request(beast::error_code ec);
     void reject(unsigned status, std::string body);
     void on_accept(beast::error_code ec);
+    ConnectionInfo connection_info();
+    // Plain transport: answer the upgrade ourselves and hand the socket to a
+    // RawSession (hyphae's own frames).
+    void accept_own(const std::vector<std::pair<std::string, std::string>>& headers);
+    void hand_off(beast::error_code ec);
     void accept_upgrade(std::string protocol,
                         std::vector<std::pair<std::string, std::string>> headers);
     void read_message();

@@ -2,10 +2,12 @@
 // Member definitions of BasicSession, included by the two files that
 // instantiate it (plain and TLS) so they compile in parallel.
 #include "basic_session.hpp"
+#include "raw_session.hpp"
 
 #include <algorithm>
 #include <cctype>
 
+#include "hyphae/accept_key.hpp"
 #include "hyphae/close_codes.hpp"
 #include "hyphae/upgrade_policy.hpp"
 #include "hyphae/worker.hpp"
@@ -64,16 +66,15 @@ struct BasicSession<Transport>::Handshake {
     // While the application decides: bounds the wait by the handshake
     // timeout (no socket operation is pending to be cut by it).
     std::optional<net::steady_timer> deciding;
+    std::string raw_response;  // the 101 written by accept_own
 };
 
 template <class Transport>
-BasicSession<Transport>::BasicSession(Worker& owner, ConnectionId id, Socket socket)
-    requires(!kTls)
+BasicSession<Transport>::BasicSession(Worker& owner, ConnectionId id, Socket socket) requires(!kTls)
     : Session(id), owner_(owner), ws_(std::move(socket)) {}
 
 template <class Transport>
-BasicSession<Transport>::BasicSession(Worker& owner, ConnectionId id, Socket socket)
-    requires(kTls)
+BasicSession<Transport>::BasicSession(Worker& owner, ConnectionId id, Socket socket) requires(kTls)
     : Session(id), owner_(owner), ws_(std::move(socket), *owner.context().tls) {}
 
 template <class Transport>
@@ -99,14 +100,14 @@ void BasicSession<Transport>::start() {
     // Bounds the whole handshake (TLS included), slow senders included.
     stream.expires_after(options.handshake_timeout);
     if constexpr (kTls) {
-        ws_.next_layer().async_handshake(net::ssl::stream_base::server,
-                                         [self = self()](beast::error_code ec) {
-                                             if (ec) {
-                                                 WorkerStats::bump(self->owner_.stats().tls_failed);
-                                                 return self->finish(false, close_code::abnormal, {});
-                                             }
-                                             self->read_request();
-                                         });
+        ws_.next_layer().async_handshake(
+            net::ssl::stream_base::server, [self = self()](beast::error_code ec) {
+                if (ec) {
+                    WorkerStats::bump(self->owner_.stats().tls_failed);
+                    return self->finish(false, close_code::abnormal, {});
+                }
+                self->read_request();
+            });
     } else {
         read_request();
     }
@@ -115,9 +116,8 @@ void BasicSession<Transport>::start() {
 template <class Transport>
 void BasicSession<Transport>::read_request() {
     if (state_ != State::handshaking) return;
-    http::async_read(
-        ws_.next_layer(), handshake_->buffer, handshake_->parser,
-        [self = self()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+    http::async_read(ws_.next_layer(), handshake_->buffer, handshake_->parser,
+                     [self = self()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
 template <class Transport>
@@ -180,10 +180,17 @@ void BasicSession<Transport>::decide_upgrade(UpgradeDecision decision) {
 }
 
 template <class Transport>
-void BasicSession<Transport>::accept_upgrade(std::string protocol,
-                             std::vector<std::pair<std::string, std::string>> headers) {
+void BasicSession<Transport>::accept_upgrade(
+    std::string protocol, std::vector<std::pair<std::string, std::string>> headers) {
     const auto& options = owner_.context().options;
     if (!protocol.empty()) handshake_->protocol = std::move(protocol);
+    if constexpr (!kTls) {
+        // hyphae's own frames serve every plain connection without the
+        // features that live in Beast's stream (compression, keep-alive).
+        if (options.own_frames && !options.deflate.enabled && options.idle_timeout.count() == 0) {
+            return accept_own(headers);
+        }
+    }
     // From here Beast's own timeouts govern the stream; the handshake limit
     // still bounds the rest of the opening handshake.
     beast::get_lowest_layer(ws_).expires_never();
@@ -228,6 +235,67 @@ void BasicSession<Transport>::accept_upgrade(std::string protocol,
 }
 
 template <class Transport>
+void BasicSession<Transport>::accept_own(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+    const auto& request = handshake_->parser.get();
+    // The checks Beast's accept makes, with the same answers.
+    if (request.version() != 11 || request.method() != http::verb::get ||
+        request.find(http::field::host) == request.end()) {
+        return reject(400, "Bad Request");
+    }
+    const auto key = request[http::field::sec_websocket_key];
+    if (!valid_websocket_key(std::string_view(key.data(), key.size()))) {
+        return reject(400, "Bad Request");
+    }
+    if (request[http::field::sec_websocket_version] != "13") {
+        return reject(426, "Upgrade Required");
+    }
+    auto& response = handshake_->raw_response;
+    response =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Server: hyphae\r\nSec-WebSocket-Accept: ";
+    response += websocket_accept(std::string_view(key.data(), key.size()));
+    response += "\r\n";
+    auto add = [&response](std::string_view name, std::string_view value) {
+        // A value from the application must not end the header early.
+        if (name.find_first_of("\r\n:") != std::string_view::npos ||
+            value.find_first_of("\r\n") != std::string_view::npos) {
+            return;
+        }
+        response.append(name).append(": ").append(value).append("\r\n");
+    };
+    if (!handshake_->protocol.empty()) add("Sec-WebSocket-Protocol", handshake_->protocol);
+    for (const auto& [name, value] : headers) add(name, value);
+    response += "\r\n";
+    net::async_write(ws_.next_layer(), net::buffer(response),
+                     [self = self()](beast::error_code ec, std::size_t) { self->hand_off(ec); });
+}
+
+template <class Transport>
+void BasicSession<Transport>::hand_off(beast::error_code ec) {
+    if constexpr (!kTls) {
+        if (state_ != State::handshaking) return;
+        if (ec) return finish(false, close_code::abnormal, {});
+        handshake_->request = handshake_->parser.release();
+        ConnectionInfo info = connection_info();
+        // Bytes the client sent right behind its request (early frames).
+        const std::string early = beast::buffers_to_string(handshake_->buffer.data());
+        auto& stream = ws_.next_layer();
+        stream.expires_never();
+        RawSession::Handoff handoff{stream.release_socket(), status_, counted_, peer_};
+        counted_ = false;
+        auto raw = std::make_shared<RawSession>(owner_, id(), std::move(handoff));
+        owner_.sessions().replace(id(), raw);
+        // The connection lives on in `raw`; this object ends silently.
+        state_ = State::finished;
+        handshake_.reset();
+        raw->open(std::move(info), early);
+    } else {
+        (void)ec;
+    }
+}
+
+template <class Transport>
 void BasicSession<Transport>::reject(unsigned status, std::string body) {
     auto& response = handshake_->response;
     response.version(11);
@@ -241,22 +309,15 @@ void BasicSession<Transport>::reject(unsigned status, std::string body) {
     response.keep_alive(false);
     response.body() = std::move(body);
     response.prepare_payload();
-    http::async_write(ws_.next_layer(), response,
-                      [self = self()](beast::error_code, std::size_t) {
-                          beast::error_code ignored;
-                          beast::get_lowest_layer(self->ws_).socket().shutdown(
-                              Socket::shutdown_send, ignored);
-                          self->finish(false, close_code::abnormal, {});
-                      });
+    http::async_write(ws_.next_layer(), response, [self = self()](beast::error_code, std::size_t) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().shutdown(Socket::shutdown_send, ignored);
+        self->finish(false, close_code::abnormal, {});
+    });
 }
 
 template <class Transport>
-void BasicSession<Transport>::on_accept(beast::error_code ec) {
-    if (state_ != State::handshaking) return;
-    // On a malformed upgrade Beast has already answered 400.
-    if (ec) return finish(false, close_code::abnormal, {});
-    state_ = State::open;
-
+ConnectionInfo BasicSession<Transport>::connection_info() {
     ConnectionInfo info;
     info.id = id();
     info.remote_address = std::move(handshake_->remote_address);
@@ -268,6 +329,16 @@ void BasicSession<Transport>::on_accept(beast::error_code ec) {
     for (const auto& field : request) {
         info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
     }
+    return info;
+}
+
+template <class Transport>
+void BasicSession<Transport>::on_accept(beast::error_code ec) {
+    if (state_ != State::handshaking) return;
+    // On a malformed upgrade Beast has already answered 400.
+    if (ec) return finish(false, close_code::abnormal, {});
+    state_ = State::open;
+    ConnectionInfo info = connection_info();
     handshake_.reset();
 
     WorkerStats::bump(owner_.stats().connections_opened);
@@ -278,9 +349,8 @@ void BasicSession<Transport>::on_accept(beast::error_code ec) {
 template <class Transport>
 void BasicSession<Transport>::read_message() {
     read_buffer_.emplace(read_bytes_);
-    ws_.async_read(*read_buffer_, [self = self()](beast::error_code ec, std::size_t) {
-        self->on_read(ec);
-    });
+    ws_.async_read(*read_buffer_,
+                   [self = self()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 template <class Transport>
@@ -391,10 +461,10 @@ void BasicSession<Transport>::write_next() {
     ws_.binary(message.binary);
     // The handler holds the payload: finish() may clear the queue while the
     // write is still in flight.
-    ws_.async_write(net::buffer(*message.payload),
-                    [self = self(), payload = message.payload,
-                     bytes = frame_size(message.payload->size())](
-                        beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
+    ws_.async_write(
+        net::buffer(*message.payload),
+        [self = self(), payload = message.payload, bytes = frame_size(message.payload->size())](
+            beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
 }
 
 template <class Transport>

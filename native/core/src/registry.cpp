@@ -8,6 +8,11 @@ void Registry::add(ConnectionId id, std::shared_ptr<Session> session) {
     }
 }
 
+void Registry::replace(ConnectionId id, std::shared_ptr<Session> session) {
+    const auto it = sessions_.find(id);
+    if (it != sessions_.end()) it->second = std::move(session);
+}
+
 void Registry::remove(ConnectionId id) {
     if (sessions_.erase(id) != 0) size_.fetch_sub(1, std::memory_order_relaxed);
 }

@@ -17,6 +17,8 @@ class Registry {
 public:
     void add(ConnectionId id, std::shared_ptr<Session> session);
     void remove(ConnectionId id);
+    // The same connection, served by another session object from now on.
+    void replace(ConnectionId id, std::shared_ptr<Session> session);
     std::shared_ptr<Session> find(ConnectionId id) const;
     std::vector<std::shared_ptr<Session>> snapshot() const;
     bool empty() const { return sessions_.empty(); }

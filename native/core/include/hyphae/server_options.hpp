@@ -58,6 +58,10 @@ struct ServerOptions {
         bool server_no_context_takeover = false;
         bool client_no_context_takeover = false;
     } deflate;
+    // Serve plain connections with hyphae's own frame reader and writer
+    // (raw_session.hpp). Connections that need permessage-deflate, the idle
+    // keep-alive or TLS use Beast's websocket::stream either way.
+    bool own_frames = true;
     // Set: every connection speaks TLS first (wss). Invalid material makes
     // the Server constructor throw TlsConfigError.
     std::optional<TlsOptions> tls;

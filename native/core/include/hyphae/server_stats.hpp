@@ -14,11 +14,11 @@ struct StatsSnapshot {
     std::uint64_t messages_out = 0;
     std::uint64_t bytes_out = 0;
     std::uint64_t publishes = 0;
-    std::uint64_t dropped = 0;       // messages not queued: backpressure limit
-    std::uint64_t backpressure = 0;  // times a connection went over its limit
-    std::uint64_t reads_paused = 0;  // times a socket stopped being read (inbound)
-    std::uint64_t tls_failed = 0;    // TLS handshakes that failed (wss)
-    std::uint64_t ping_timeouts = 0; // connections dropped by the heartbeat
+    std::uint64_t dropped = 0;        // messages not queued: backpressure limit
+    std::uint64_t backpressure = 0;   // times a connection went over its limit
+    std::uint64_t reads_paused = 0;   // times a socket stopped being read (inbound)
+    std::uint64_t tls_failed = 0;     // TLS handshakes that failed (wss)
+    std::uint64_t ping_timeouts = 0;  // connections dropped by the heartbeat
 };
 
 struct WorkerStats {

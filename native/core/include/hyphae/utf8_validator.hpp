@@ -13,7 +13,11 @@ public:
     bool feed(const unsigned char* data, std::size_t size);
     // True when the bytes so far end on a character boundary.
     bool complete() const { return needed_ == 0; }
-    void reset() { needed_ = 0; lower_ = 0x80; upper_ = 0xBF; }
+    void reset() {
+        needed_ = 0;
+        lower_ = 0x80;
+        upper_ = 0xBF;
+    }
 
 private:
     std::uint8_t needed_ = 0;  // continuation bytes still expected

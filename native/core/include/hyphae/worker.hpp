@@ -33,6 +33,9 @@ public:
     // flush() requested per round of ready handlers.
     EventSink& events() { return events_; }
     TopicTable& topics() { return topics_; }
+    // Scratch space for RawSession reads: sessions read from a ready socket
+    // and parse at once, so one buffer per thread serves them all.
+    std::vector<unsigned char>& read_buffer() { return read_buffer_; }
     const TopicTable& topics() const { return topics_; }
     WorkerStats& stats() { return stats_; }
     const WorkerStats& stats() const { return stats_; }
@@ -93,6 +96,7 @@ private:
     std::vector<std::shared_ptr<Session>> paused_;
     std::optional<net::steady_timer> shutdown_timer_;
     std::optional<net::steady_timer> heartbeat_timer_;
+    std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
     bool flush_posted_ = false;
