@@ -92,9 +92,6 @@ private:
     net::ip::address peer_;
     bool backpressured_ = false;  // went over max_backpressure; drain pending
     bool read_paused_ = false;    // no read pending: the sink is full
-    // What to report when the session ends without a handshake because we
-    // cut it (backpressure limit): code and reason instead of 1006.
-    std::optional<std::pair<std::uint16_t, std::string>> cut_reason_;
 };
 
 }  // namespace hyphae

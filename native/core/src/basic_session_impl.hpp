@@ -9,6 +9,7 @@
 
 #include "hyphae/accept_key.hpp"
 #include "hyphae/close_codes.hpp"
+#include "hyphae/frame.hpp"
 #include "hyphae/upgrade_policy.hpp"
 #include "hyphae/worker.hpp"
 
@@ -16,8 +17,6 @@ namespace hyphae {
 
 namespace {
 
-constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: 125 minus the code
-constexpr std::size_t kMaxPingPayload = 125;
 // A write queue whose backing store grew past this is released when it empties.
 constexpr std::size_t kQueueKeepCapacity = 16;
 
@@ -41,14 +40,6 @@ std::string lower_case(std::string_view text) {
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
-}
-
-// Cuts text to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
-    if (text.size() <= limit) return text;
-    std::size_t end = limit;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    return text.substr(0, end);
 }
 
 }  // namespace
@@ -542,7 +533,7 @@ template <class Transport>
 void BasicSession<Transport>::ping(std::string payload) {
     if (state_ != State::open || pinging_) return;
     pinging_ = true;
-    const auto data = utf8_prefix(payload, kMaxPingPayload);
+    const auto data = utf8_prefix(payload, kMaxControlPayload);
     ws_.async_ping(websocket::ping_data(data.data(), data.size()),
                    [self = self()](beast::error_code) { self->pinging_ = false; });
 }
@@ -599,18 +590,7 @@ void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::strin
     buffered_ = 0;
     handshake_.reset();
     beast::get_lowest_layer(ws_).close();
-    if (cut_reason_ && code == close_code::abnormal) {
-        code = cut_reason_->first;
-        reason = cut_reason_->second;
-    }
-    // Leave the registry and every topic before the close is reported, so an
-    // observer of the close event never finds the connection subscribed.
-    auto keep_alive = self();
-    owner_.session_finished(id());
-    if (report) {
-        WorkerStats::bump(owner_.stats().connections_closed);
-        owner_.events().on_close(id(), code, std::move(reason));
-    }
+    report_end(owner_, report, code, std::move(reason));
 }
 
 }  // namespace hyphae

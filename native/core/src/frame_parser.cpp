@@ -9,19 +9,6 @@ namespace hyphae {
 
 namespace {
 
-constexpr std::uint8_t kContinuation = 0x0;
-constexpr std::uint8_t kText = 0x1;
-constexpr std::uint8_t kBinary = 0x2;
-constexpr std::uint8_t kClose = 0x8;
-constexpr std::uint8_t kPing = 0x9;
-constexpr std::uint8_t kPong = 0xA;
-
-// Codes a peer may put in a close frame (RFC 6455 7.4, IANA registry).
-bool sendable_close_code(std::uint16_t code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-           (code >= 3000 && code <= 4999);
-}
-
 // Bytes of header implied by the first two: 2, plus extended length, plus mask.
 std::uint8_t header_length(const unsigned char* header) {
     const std::uint8_t length = header[1] & 0x7F;
@@ -60,14 +47,14 @@ FrameParser::Event FrameParser::parse(const unsigned char* data, std::size_t siz
         // frames into their own small buffer.
         const std::size_t take =
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, size - consumed));
-        std::string& target = opcode_ >= kClose ? control_ : message_;
+        std::string& target = opcode_ >= opcode::close ? control_ : message_;
         const std::size_t at = target.size();
         target.append(reinterpret_cast<const char*>(data + consumed), take);
         unsigned char* bytes = reinterpret_cast<unsigned char*>(target.data()) + at;
         unmask(bytes, take);
         consumed += take;
         remaining_ -= take;
-        if (opcode_ < kClose && !binary_ && !utf8_.feed(bytes, take)) {
+        if (opcode_ < opcode::close && !binary_ && !utf8_.feed(bytes, take)) {
             return fail(close_code::invalid_payload, "invalid UTF-8 in a text message");
         }
         if (remaining_ == 0) {
@@ -103,30 +90,31 @@ FrameParser::Event FrameParser::start_frame() {
     header_size_ = 0;
     remaining_ = length;
 
-    if (opcode_ >= kClose) {
-        if (opcode_ != kClose && opcode_ != kPing && opcode_ != kPong) {
+    if (opcode_ >= opcode::close) {
+        if (opcode_ != opcode::close && opcode_ != opcode::ping && opcode_ != opcode::pong) {
             return fail(close_code::protocol_error, "reserved opcode");
         }
         if (!fin_) return fail(close_code::protocol_error, "fragmented control frame");
-        if (length > 125) return fail(close_code::protocol_error, "control frame too big");
+        if (length > kMaxControlPayload)
+            return fail(close_code::protocol_error, "control frame too big");
         control_.clear();
-    } else if (opcode_ == kContinuation) {
+    } else if (opcode_ == opcode::continuation) {
         if (!in_message_) return fail(close_code::protocol_error, "continuation without a message");
-    } else if (opcode_ == kText || opcode_ == kBinary) {
+    } else if (opcode_ == opcode::text || opcode_ == opcode::binary) {
         if (in_message_)
             return fail(close_code::protocol_error, "new message inside a fragmented one");
         in_message_ = true;
-        binary_ = opcode_ == kBinary;
+        binary_ = opcode_ == opcode::binary;
         utf8_.reset();
     } else {
         return fail(close_code::protocol_error, "reserved opcode");
     }
-    if (opcode_ < kClose && message_.size() + length > max_message_) {
+    if (opcode_ < opcode::close && message_.size() + length > max_message_) {
         return fail(close_code::message_too_big, "message too big");
     }
     if (length == 0) return finish_frame();
     // One allocation for an unfragmented message (the size is within limits).
-    if (opcode_ < kClose && fin_)
+    if (opcode_ < opcode::close && fin_)
         message_.reserve(message_.size() + static_cast<std::size_t>(length));
     state_ = State::payload;
     return Event::none;
@@ -135,11 +123,11 @@ FrameParser::Event FrameParser::start_frame() {
 FrameParser::Event FrameParser::finish_frame() {
     state_ = State::header;
     switch (opcode_) {
-        case kPing:
+        case opcode::ping:
             return Event::ping;
-        case kPong:
+        case opcode::pong:
             return Event::pong;
-        case kClose: {
+        case opcode::close: {
             if (control_.size() == 1)
                 return fail(close_code::protocol_error, "close payload of one byte");
             if (control_.empty()) {
@@ -149,7 +137,7 @@ FrameParser::Event FrameParser::finish_frame() {
             close_code_ =
                 static_cast<std::uint16_t>((static_cast<unsigned char>(control_[0]) << 8) |
                                            static_cast<unsigned char>(control_[1]));
-            if (!sendable_close_code(close_code_)) {
+            if (!close_code::is_sendable(close_code_)) {
                 return fail(close_code::protocol_error, "invalid close code");
             }
             Utf8Validator reason;

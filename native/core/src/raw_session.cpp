@@ -9,14 +9,6 @@ namespace hyphae {
 
 namespace {
 
-constexpr std::uint8_t kText = 0x1;
-constexpr std::uint8_t kBinary = 0x2;
-constexpr std::uint8_t kClose = 0x8;
-constexpr std::uint8_t kPing = 0x9;
-constexpr std::uint8_t kPong = 0xA;
-
-constexpr std::size_t kMaxCloseReason = 123;
-constexpr std::size_t kMaxPingPayload = 125;
 // Frames per gather write (writev takes at most IOV_MAX = 1024 buffers).
 constexpr std::size_t kMaxBatch = 256;
 // Write-side vectors that grew past this are released when the queue empties.
@@ -25,13 +17,6 @@ constexpr std::size_t kKeepCapacity = 16;
 constexpr int kReadsPerWake = 4;
 // How long a finished connection waits for the peer's FIN.
 constexpr std::chrono::seconds kLingerLimit{2};
-
-std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
-    if (text.size() <= limit) return text;
-    std::size_t end = limit;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    return text.substr(0, end);
-}
 
 std::string close_payload(std::uint16_t code, std::string_view reason) {
     if (code == close_code::no_status) return {};
@@ -122,7 +107,7 @@ bool RawSession::consume(const unsigned char* data, std::size_t size) {
             }
             case FrameParser::Event::ping:
                 awaiting_pong_ = false;
-                if (state_ == State::open) queue_control(kPong, parser_.control_payload());
+                if (state_ == State::open) queue_control(opcode::pong, parser_.control_payload());
                 break;
             case FrameParser::Event::pong:
                 awaiting_pong_ = false;
@@ -143,7 +128,7 @@ void RawSession::on_peer_close(std::uint16_t code, std::string reason) {
     if (state_ == State::open) {
         // Answer with the same code after what is queued, then end.
         state_ = State::closing;
-        queue_control(kClose, close_payload(code, {}));
+        queue_control(opcode::close, close_payload(code, {}));
         ending_ = Ending{code, std::move(reason)};
         return;
     }
@@ -157,7 +142,7 @@ void RawSession::fail(std::uint16_t code, const char* text) {
     if (state_ == State::open) {
         state_ = State::closing;
         drop_unsent();
-        queue_control(kClose, close_payload(code, {}));
+        queue_control(opcode::close, close_payload(code, {}));
     }
     ending_ = Ending{code, {}};
     if (in_flight_ == 0 && queue_head_ == queue_.size()) finish(true, code, {}, true);
@@ -180,7 +165,8 @@ bool RawSession::send(OutboundMessage message, bool counted) {
         status_->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
     }
     buffered_ += bytes;
-    enqueue(Outgoing{std::move(message.payload), message.binary ? kBinary : kText, true});
+    enqueue(
+        Outgoing{std::move(message.payload), message.binary ? opcode::binary : opcode::text, true});
     if (limit != 0 && buffered_ > limit && !backpressured_) {
         backpressured_ = true;
         WorkerStats::bump(owner_.stats().backpressure);
@@ -229,8 +215,8 @@ void RawSession::on_written(beast::error_code ec, std::size_t frames) {
             data_bytes += frame_size(frame.payload->size());
             ++data_frames;
         }
-        if (frame.opcode == kClose && !ec) close_sent_ = true;
-        if (frame.opcode == kPing) ping_queued_ = false;
+        if (frame.opcode == opcode::close && !ec) close_sent_ = true;
+        if (frame.opcode == opcode::ping) ping_queued_ = false;
         frame.payload.reset();
     }
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(data_bytes));
@@ -289,7 +275,7 @@ void RawSession::close(std::uint16_t code, std::string reason) {
     if (state_ != State::open) return;
     state_ = State::closing;
     // Behind everything already queued, like any frame.
-    queue_control(kClose, close_payload(code, reason));
+    queue_control(opcode::close, close_payload(code, reason));
     // With reading paused the peer's answer will not be read: the close ends
     // once our frame is out (as with Beast's stream).
     if (read_paused_) ending_ = Ending{code, std::move(reason)};
@@ -304,7 +290,7 @@ void RawSession::close(std::uint16_t code, std::string reason) {
 void RawSession::ping(std::string payload) {
     if (state_ != State::open || ping_queued_) return;
     ping_queued_ = true;
-    queue_control(kPing, std::string(utf8_prefix(payload, kMaxPingPayload)));
+    queue_control(opcode::ping, std::string(utf8_prefix(payload, kMaxControlPayload)));
 }
 
 void RawSession::heartbeat_ping() {
@@ -312,7 +298,7 @@ void RawSession::heartbeat_ping() {
     awaiting_pong_ = true;
     if (ping_queued_) return;
     ping_queued_ = true;
-    queue_control(kPing, {});
+    queue_control(opcode::ping, {});
 }
 
 void RawSession::heartbeat_check() {
@@ -364,16 +350,7 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
         beast::error_code ignored;
         socket_.close(ignored);
     }
-    if (cut_reason_ && code == close_code::abnormal) {
-        code = cut_reason_->first;
-        reason = cut_reason_->second;
-    }
-    auto keep_alive = self();
-    owner_.session_finished(id());
-    if (report) {
-        WorkerStats::bump(owner_.stats().connections_closed);
-        owner_.events().on_close(id(), code, std::move(reason));
-    }
+    report_end(owner_, report, code, std::move(reason));
 }
 
 void RawSession::linger() {

@@ -97,9 +97,6 @@ private:
     std::size_t buffered_ = 0;
     std::optional<Ending> ending_;                    // set: finish when the queue is written
     std::unique_ptr<net::steady_timer> close_timer_;  // only while closing
-    // Reported instead of 1006 when we cut the connection (backpressure,
-    // heartbeat).
-    std::optional<std::pair<std::uint16_t, std::string>> cut_reason_;
     net::ip::address peer_;
     State state_ = State::open;
     bool counted_ = false;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "hyphae/frame.hpp"
 #include "hyphae/utf8_validator.hpp"
 
 namespace hyphae {
@@ -65,9 +66,5 @@ private:
     std::uint16_t error_code_ = 0;
     const char* error_text_ = "";
 };
-
-// Writes the header of an unmasked server frame (FIN set) into `out` (at
-// least 10 bytes); returns its size.
-std::size_t write_frame_header(unsigned char* out, std::uint8_t opcode, std::size_t length);
 
 }  // namespace hyphae

@@ -5,7 +5,9 @@
 // template parameter of the implementation (basic_session.hpp).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "hyphae/asio.hpp"
 #include "hyphae/connection_id.hpp"
@@ -48,6 +50,16 @@ public:
     // the connection if nothing arrived since that ping.
     virtual void heartbeat_ping() = 0;
     virtual void heartbeat_check() = 0;
+
+protected:
+    // The last step of every session: leave the worker's registry and topics
+    // (so an observer of the close event never finds the connection
+    // subscribed), then report the close. A cut reason replaces 1006.
+    void report_end(Worker& owner, bool report, std::uint16_t code, std::string reason);
+
+    // Why we cut the connection (backpressure, heartbeat), reported instead
+    // of 1006.
+    std::optional<std::pair<std::uint16_t, std::string>> cut_reason_;
 
 private:
     ConnectionId id_;
