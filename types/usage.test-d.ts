@@ -92,3 +92,16 @@ const guarded = new WebSocketServer<{ user: string }>({
   },
 });
 void guarded;
+
+// wss, heartbeat and ws-style subprotocol choice.
+const secure = new WebSocketServer({
+  tls: { cert: Buffer.from('pem'), key: 'pem', ca: ['pem'], passphrase: 'x', requestCert: true },
+  pingInterval: 25_000,
+  pingTimeout: 5_000,
+  async handleProtocols(protocols, request) {
+    return protocols.has('v2') && request.path === '/ws' ? 'v2' : false;
+  },
+});
+void [secure.stats().tlsHandshakesFailed, secure.stats().pingTimeouts, ErrorCodes.TLS];
+// @ts-expect-error a key is required
+new WebSocketServer({ tls: { cert: 'pem' } });
