@@ -1,6 +1,12 @@
 #include "raw_session.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "hyphae/close_codes.hpp"
 #include "hyphae/worker.hpp"
@@ -9,8 +15,12 @@ namespace hyphae {
 
 namespace {
 
-// Frames per gather write (writev takes at most IOV_MAX = 1024 buffers).
-constexpr std::size_t kMaxBatch = 256;
+// Buffers per sendmsg (the kernel takes at most IOV_MAX = 1024).
+constexpr std::size_t kMaxIov = 1024;
+// Frames with a payload up to this size are copied next to their header in
+// the worker's write buffer, so a burst of small frames is one contiguous
+// buffer; larger payloads are sent from where they are.
+constexpr std::size_t kCopyLimit = 1024;
 // Write-side vectors that grew past this are released when the queue empties.
 constexpr std::size_t kKeepCapacity = 16;
 // Reads per readiness before yielding to other connections.
@@ -33,50 +43,74 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
 RawSession::RawSession(Worker& owner, ConnectionId id, Handoff handoff)
     : Session(id),
       owner_(owner),
-      socket_(std::move(handoff.socket)),
       status_(std::move(handoff.status)),
       parser_(owner.context().options.max_payload_length),
       peer_(handoff.peer),
-      counted_(handoff.counted) {}
+      counted_(handoff.counted) {
+    // The descriptor leaves asio's reactor for the worker's Poller.
+    beast::error_code ec;
+    const int fd = handoff.socket.release(ec);
+    if (!ec) fd_ = fd;
+}
 
-RawSession::~RawSession() = default;
+RawSession::~RawSession() {
+    // Normally closed by now (finish, linger); the Poller may be gone here.
+    if (fd_ >= 0) ::close(fd_);
+}
 
 void RawSession::open(ConnectionInfo info, const std::string& early_bytes) {
-    beast::error_code ignored;
-    socket_.non_blocking(true, ignored);
     WorkerStats::bump(owner_.stats().connections_opened);
     owner_.events().on_open(std::move(info));
-    if (!early_bytes.empty() &&
-        !consume(reinterpret_cast<const unsigned char*>(early_bytes.data()), early_bytes.size())) {
-        return;
+    if (fd_ < 0 || !owner_.poller().add(fd_, this)) return finish(true, close_code::abnormal, {});
+    registered_ = true;
+    if (!early_bytes.empty()) {
+        consume(reinterpret_cast<const unsigned char*>(early_bytes.data()), early_bytes.size());
     }
-    if (!read_paused_) wait_readable();
 }
 
-void RawSession::wait_readable() {
-    if (waiting_ || state_ == State::finished) return;
-    waiting_ = true;
-    socket_.async_wait(Socket::wait_read,
-                       [self = self()](beast::error_code ec) { self->on_readable(ec); });
+void RawSession::on_ready(std::uint32_t events) {
+    const auto keep = self();  // finishing may drop the registry's reference
+    if (lingering_) return drain();
+    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && write_blocked_) {
+        write_blocked_ = false;
+        if (!write_queued()) return;
+        after_write();
+    }
+    // The peer's FIN or an error raises one edge, maybe while reading is
+    // paused: remembered, so reading goes on to find it.
+    if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) hung_up_ = true;
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) read_ready();
 }
 
-void RawSession::on_readable(beast::error_code ec) {
-    waiting_ = false;
-    if (state_ == State::finished) return;
-    if (ec) return finish(true, close_code::abnormal, {});
+void RawSession::read_ready() {
+    if (read_paused_ || read_stopped_ || fd_ < 0 || state_ == State::finished) return;
     auto& buffer = owner_.read_buffer();
     for (int round = 0; round < kReadsPerWake; ++round) {
-        const std::size_t got = socket_.read_some(net::buffer(buffer), ec);
-        if (ec == net::error::would_block) break;
-        if (ec) {
-            // The peer went away (EOF or reset) without a close handshake.
-            return finish(true, close_code::abnormal, {});
+        const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR) continue;
+            return finish(true, close_code::abnormal, {});  // reset
         }
-        if (!consume(buffer.data(), got)) return;
+        // The peer went away without a close handshake.
+        if (got == 0) return finish(true, close_code::abnormal, {});
+        if (!consume(buffer.data(), static_cast<std::size_t>(got))) return;
         if (read_paused_) return;
-        if (got < buffer.size()) break;  // drained
+        // Drained: bytes arriving later raise a new edge.
+        if (static_cast<std::size_t>(got) < buffer.size() && !hung_up_) return;
     }
-    wait_readable();
+    // More is waiting: other connections go first, then this one continues
+    // (an edge-triggered socket raises no new event for bytes already there).
+    post_read();
+}
+
+void RawSession::post_read() {
+    if (read_posted_) return;
+    read_posted_ = true;
+    net::post(owner_.io(), [self = self()] {
+        self->read_posted_ = false;
+        self->read_ready();
+    });
 }
 
 bool RawSession::consume(const unsigned char* data, std::size_t size) {
@@ -113,9 +147,11 @@ bool RawSession::consume(const unsigned char* data, std::size_t size) {
                 awaiting_pong_ = false;
                 break;
             case FrameParser::Event::close:
+                read_stopped_ = true;
                 on_peer_close(parser_.close_code(), parser_.close_reason());
                 return false;
             case FrameParser::Event::error:
+                read_stopped_ = true;
                 fail(parser_.error_code(), parser_.error_text());
                 return false;
         }
@@ -145,7 +181,7 @@ void RawSession::fail(std::uint16_t code, const char* text) {
         queue_control(opcode::close, close_payload(code, {}));
     }
     ending_ = Ending{code, {}};
-    if (in_flight_ == 0 && queue_head_ == queue_.size()) finish(true, code, {}, true);
+    if (queue_head_ == queue_.size()) finish(true, code, {}, true);
 }
 
 bool RawSession::send(OutboundMessage message, bool counted) {
@@ -181,64 +217,117 @@ void RawSession::queue_control(std::uint8_t opcode, std::string payload) {
 
 void RawSession::enqueue(Outgoing frame) {
     queue_.push_back(std::move(frame));
-    if (in_flight_ == 0) write_queued();
+    // Written at the end of the round, with whatever else is queued by then.
+    if (write_deferred_ || write_blocked_) return;
+    write_deferred_ = true;
+    owner_.defer_write(self());
 }
 
-void RawSession::write_queued() {
-    const std::size_t count = std::min(queue_.size() - queue_head_, kMaxBatch);
-    if (count == 0) return;
-    write_headers_.resize(count * 10);
-    write_buffers_.clear();
-    write_buffers_.reserve(count * 2);
-    for (std::size_t i = 0; i < count; ++i) {
-        const auto& frame = queue_[queue_head_ + i];
-        unsigned char* header = write_headers_.data() + i * 10;
-        const std::size_t header_size =
-            write_frame_header(header, frame.opcode, frame.payload->size());
-        write_buffers_.emplace_back(header, header_size);
-        if (!frame.payload->empty()) write_buffers_.emplace_back(net::buffer(*frame.payload));
+void RawSession::write_deferred() {
+    write_deferred_ = false;
+    if (write_blocked_ || fd_ < 0 || state_ == State::finished) return;
+    if (write_queued()) after_write();
+}
+
+bool RawSession::write_queued() {
+    auto& staging = owner_.write_buffer();
+    iovec iov[kMaxIov];
+    while (queue_head_ < queue_.size()) {
+        std::size_t count = 0;     // iovecs
+        std::size_t staged = 0;    // bytes used in `staging`
+        bool last_staged = false;  // iov[count - 1] ends in `staging`
+        for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= kMaxIov; ++i) {
+            const Outgoing& frame = queue_[i];
+            const std::string& payload = *frame.payload;
+            const bool copy = payload.size() <= kCopyLimit;
+            // Room for the longest header (and a copied payload); a frame
+            // that does not fit goes in the next sendmsg.
+            if (staged + 10 + (copy ? payload.size() : 0) > staging.size()) break;
+            unsigned char* at = staging.data() + staged;
+            const std::size_t header = write_frame_header(at, frame.opcode, payload.size());
+            const std::size_t to_stage = header + (copy ? payload.size() : 0);
+            if (copy && !payload.empty()) std::memcpy(at + header, payload.data(), payload.size());
+            // Only the first frame can be partly sent already.
+            const std::size_t skip = i == queue_head_ ? head_written_ : 0;
+            const std::size_t from = std::min(skip, to_stage);
+            if (from < to_stage) {
+                if (last_staged) {
+                    // Right behind the previous frame in `staging`: one buffer.
+                    iov[count - 1].iov_len += to_stage;
+                } else {
+                    iov[count++] = iovec{at + from, to_stage - from};
+                }
+                last_staged = true;
+            }
+            staged += to_stage;
+            if (!copy) {
+                const std::size_t sent = skip > header ? skip - header : 0;
+                iov[count++] =
+                    iovec{const_cast<char*>(payload.data()) + sent, payload.size() - sent};
+                last_staged = false;
+            }
+        }
+        msghdr message{};
+        message.msg_iov = iov;
+        message.msg_iovlen = count;
+        const ssize_t sent = ::sendmsg(fd_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                // Full: the kernel raises EPOLLOUT once there is room.
+                write_blocked_ = true;
+                return true;
+            }
+            terminate();
+            return false;
+        }
+        retire(static_cast<std::size_t>(sent));
+        // After a short write the loop tries again: that attempt sends more
+        // or fails with EAGAIN, after which EPOLLOUT is certain to come.
     }
-    in_flight_ = count;
-    // The queue entries hold the payloads until the handler runs.
-    net::async_write(
-        socket_, write_buffers_,
-        [self = self(), count](beast::error_code ec, std::size_t) { self->on_written(ec, count); });
+    return true;
 }
 
-void RawSession::on_written(beast::error_code ec, std::size_t frames) {
-    in_flight_ = 0;
+void RawSession::retire(std::size_t written) {
     std::size_t data_bytes = 0;
     std::size_t data_frames = 0;
-    for (std::size_t i = 0; i < frames; ++i) {
-        auto& frame = queue_[queue_head_ + i];
+    while (written > 0) {
+        Outgoing& frame = queue_[queue_head_];
+        const std::size_t size = frame_size(frame.payload->size());
+        const std::size_t left = size - head_written_;
+        if (written < left) {
+            head_written_ += written;
+            break;
+        }
+        written -= left;
+        head_written_ = 0;
         if (frame.counted) {
-            data_bytes += frame_size(frame.payload->size());
+            data_bytes += size;
             ++data_frames;
         }
-        if (frame.opcode == opcode::close && !ec) close_sent_ = true;
+        if (frame.opcode == opcode::close) close_sent_ = true;
         if (frame.opcode == opcode::ping) ping_queued_ = false;
         frame.payload.reset();
+        ++queue_head_;
     }
-    status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(data_bytes));
-    if (state_ == State::finished) return;
-    buffered_ -= data_bytes;
-    if (!ec) {
+    if (data_frames > 0) {
+        status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(data_bytes));
+        buffered_ -= data_bytes;
         WorkerStats::bump(owner_.stats().messages_out, data_frames);
         WorkerStats::bump(owner_.stats().bytes_out, data_bytes);
     }
-    queue_head_ += frames;
     if (queue_head_ == queue_.size()) {
         queue_head_ = 0;
         if (queue_.capacity() > kKeepCapacity) {
             std::vector<Outgoing>().swap(queue_);
-            std::vector<unsigned char>().swap(write_headers_);
-            std::vector<net::const_buffer>().swap(write_buffers_);
         } else {
             queue_.clear();
         }
     }
-    if (ec) return terminate();
-    if (queue_head_ < queue_.size()) return write_queued();
+}
+
+void RawSession::after_write() {
+    if (queue_head_ < queue_.size()) return;  // blocked: EPOLLOUT continues
     if (backpressured_) {
         backpressured_ = false;
         owner_.events().on_drain(id());
@@ -251,7 +340,8 @@ void RawSession::on_written(beast::error_code ec, std::size_t frames) {
 }
 
 void RawSession::drop_unsent() {
-    const std::size_t first = queue_head_ + in_flight_;
+    // A frame partly sent must be completed: the peer is inside it.
+    const std::size_t first = queue_head_ + (head_written_ > 0 ? 1 : 0);
     for (std::size_t i = first; i < queue_.size(); ++i) {
         if (!queue_[i].counted) continue;
         const auto bytes = frame_size(queue_[i].payload->size());
@@ -265,10 +355,12 @@ void RawSession::close_for_backpressure() {
     if (state_ != State::open) return;
     drop_unsent();
     cut_reason_.emplace(close_code::policy_violation, "Backpressure limit exceeded");
-    // A reader this slow may never take the frame in flight, so a close frame
-    // behind it might never go out: cut the connection.
-    if (in_flight_ != 0) return terminate();
+    // A reader this slow may never make room for a close frame behind what
+    // the socket holds: cut the connection.
+    if (write_blocked_ || head_written_ != 0) return terminate();
     close(close_code::policy_violation, "Backpressure limit exceeded");
+    // Nor is its answer awaited: the session ends once the frame is out.
+    ending_ = Ending{close_code::policy_violation, "Backpressure limit exceeded"};
 }
 
 void RawSession::close(std::uint16_t code, std::string reason) {
@@ -280,7 +372,7 @@ void RawSession::close(std::uint16_t code, std::string reason) {
     // once our frame is out (as with Beast's stream).
     if (read_paused_) ending_ = Ending{code, std::move(reason)};
     // The peer has the handshake timeout to answer (as Beast's close had).
-    close_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor(),
+    close_timer_ = std::make_unique<net::steady_timer>(owner_.io(),
                                                        owner_.context().options.handshake_timeout);
     close_timer_->async_wait([self = self()](beast::error_code ec) {
         if (!ec) self->terminate();
@@ -311,17 +403,15 @@ void RawSession::heartbeat_check() {
 void RawSession::resume_reading() {
     if (!read_paused_ || state_ == State::finished) return;
     read_paused_ = false;
-    wait_readable();
+    // Bytes that arrived while paused raised their edge already.
+    post_read();
 }
 
 void RawSession::terminate() {
     if (state_ == State::finished) return;
-    beast::error_code ignored;
-    socket_.close(ignored);
-    // Pending operations complete with operation_aborted; finish from a
-    // fresh handler either way (the caller may be iterating a topic).
-    net::post(socket_.get_executor(),
-              [self = self()] { self->finish(true, close_code::abnormal, {}); });
+    close_socket();
+    // Finish from a fresh handler (the caller may be iterating a topic).
+    net::post(owner_.io(), [self = self()] { self->finish(true, close_code::abnormal, {}); });
 }
 
 void RawSession::finish(bool report, std::uint16_t code, std::string reason, bool graceful) {
@@ -331,24 +421,21 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
         counted_ = false;
         owner_.context().counts->remove(peer_);
     }
-    // Frames never to be written stop counting; the write in flight is
-    // subtracted by its handler.
+    // Frames never to be written stop counting.
     std::size_t unsent = 0;
-    for (std::size_t i = queue_head_ + in_flight_; i < queue_.size(); ++i) {
+    for (std::size_t i = queue_head_; i < queue_.size(); ++i) {
         if (queue_[i].counted) unsent += frame_size(queue_[i].payload->size());
     }
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(unsent));
-    if (in_flight_ == 0) {
-        std::vector<Outgoing>().swap(queue_);
-        queue_head_ = 0;
-    }
+    std::vector<Outgoing>().swap(queue_);
+    queue_head_ = 0;
+    head_written_ = 0;
     buffered_ = 0;
     if (close_timer_) close_timer_->cancel();
-    if (graceful) {
+    if (graceful && fd_ >= 0) {
         linger();
     } else {
-        beast::error_code ignored;
-        socket_.close(ignored);
+        close_socket();
     }
     report_end(owner_, report, code, std::move(reason));
 }
@@ -357,31 +444,43 @@ void RawSession::linger() {
     // Closing a socket with unread bytes makes the kernel send a reset, which
     // can destroy our close frame before the peer reads it. So: send FIN,
     // read and drop until the peer's FIN, bounded in time.
-    beast::error_code ec;
-    socket_.shutdown(Socket::shutdown_send, ec);
-    if (ec) return socket_.close(ec);
-    close_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor(), kLingerLimit);
-    close_timer_->async_wait([self = self()](beast::error_code wait_ec) {
-        beast::error_code ignored;
-        if (!wait_ec) self->socket_.close(ignored);
+    if (::shutdown(fd_, SHUT_WR) != 0) return close_socket();
+    lingering_ = self();
+    close_timer_ = std::make_unique<net::steady_timer>(owner_.io(), kLingerLimit);
+    close_timer_->async_wait([self = self()](beast::error_code ec) {
+        if (!ec) self->end_linger();
     });
     drain();
 }
 
 void RawSession::drain() {
-    socket_.async_wait(Socket::wait_read, [self = self()](beast::error_code ec) {
-        if (ec) return;
-        auto& buffer = self->owner_.read_buffer();
-        beast::error_code read_ec;
-        self->socket_.read_some(net::buffer(buffer), read_ec);
-        if (read_ec && read_ec != net::error::would_block) {
-            beast::error_code ignored;
-            self->socket_.close(ignored);
-            self->close_timer_->cancel();
-            return;
-        }
-        self->drain();
-    });
+    if (fd_ < 0) return;
+    auto& buffer = owner_.read_buffer();
+    for (int round = 0; round < kReadsPerWake; ++round) {
+        const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got > 0) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // wait for the next edge
+        if (got < 0 && errno == EINTR) continue;
+        return end_linger();  // the peer's FIN, or an error
+    }
+    net::post(owner_.io(), [self = self()] { self->drain(); });
+}
+
+void RawSession::end_linger() {
+    close_socket();
+    if (close_timer_) close_timer_->cancel();
+    // Possibly the last reference: released when this function returns.
+    const auto keep = std::move(lingering_);
+}
+
+void RawSession::close_socket() {
+    if (fd_ < 0) return;
+    if (registered_) {
+        owner_.poller().remove(fd_, this);
+        registered_ = false;
+    }
+    ::close(fd_);
+    fd_ = -1;
 }
 
 }  // namespace hyphae

@@ -4,11 +4,14 @@
 // does the opening handshake and hands the socket over (see
 // BasicSession::hand_off); from then on this object is the session.
 //
-// Why: every frame queued for a connection goes out in one gather write,
-// control frames share that queue (so they stay ordered behind data), reads
-// take everything the socket has into the worker's buffer and parse all of
-// it, no timer is armed per operation, and an idle connection holds only
-// its socket and parser state (BENCHMARKS.md).
+// Why: frames queued in one round (a batch of JS commands, a burst of
+// publishes) leave in one sendmsg, small frames laid out contiguously;
+// control frames share that queue (so they stay ordered behind data);
+// reads take everything the socket has into the worker's buffer and parse
+// all of it; the socket sits in the worker's epoll set (Poller) once for
+// its whole life, so no syscall, allocation or posted completion is spent
+// per read or write; and an idle connection holds only its descriptor and
+// parser state (BENCHMARKS.md).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,11 +21,12 @@
 
 #include "hyphae/connection_status.hpp"
 #include "hyphae/frame_parser.hpp"
+#include "hyphae/poller.hpp"
 #include "hyphae/session.hpp"
 
 namespace hyphae {
 
-class RawSession final : public Session {
+class RawSession final : public Session, private Poller::Client {
 public:
     struct Handoff {
         Socket socket;
@@ -48,6 +52,7 @@ public:
     void terminate() override;
     void heartbeat_ping() override;
     void heartbeat_check() override;
+    void write_deferred() override;
 
 private:
     enum class State : std::uint8_t { open, closing, finished };
@@ -65,8 +70,9 @@ private:
     std::shared_ptr<RawSession> self() {
         return std::static_pointer_cast<RawSession>(shared_from_this());
     }
-    void wait_readable();
-    void on_readable(beast::error_code ec);
+    void on_ready(std::uint32_t events) override;
+    void read_ready();
+    void post_read();
     // Parses received bytes; returns false when the session stopped reading
     // for good (error, close, finished).
     bool consume(const unsigned char* data, std::size_t size);
@@ -74,8 +80,12 @@ private:
     void fail(std::uint16_t code, const char* text);
     void queue_control(std::uint8_t opcode, std::string payload);
     void enqueue(Outgoing frame);
-    void write_queued();
-    void on_written(beast::error_code ec, std::size_t frames);
+    // Writes queued frames until done or the socket is full; false when the
+    // connection failed.
+    bool write_queued();
+    // Retires `written` bytes from the front of the queue.
+    void retire(std::size_t written);
+    void after_write();
     void drop_unsent();
     void close_for_backpressure();
     // `graceful`: the close handshake (or our failure close frame) is done;
@@ -83,25 +93,31 @@ private:
     void finish(bool report, std::uint16_t code, std::string reason, bool graceful = false);
     void linger();
     void drain();
+    void end_linger();
+    void close_socket();
 
     Worker& owner_;
-    Socket socket_;
+    int fd_ = -1;
     std::shared_ptr<ConnectionStatus> status_;
     FrameParser parser_;
     std::vector<Outgoing> queue_;
     std::size_t queue_head_ = 0;
-    std::size_t in_flight_ = 0;  // frames of the write in progress, from queue_head_
-    // Headers and buffer list of the write in progress.
-    std::vector<unsigned char> write_headers_;
-    std::vector<net::const_buffer> write_buffers_;
+    std::size_t head_written_ = 0;  // bytes of the frame at queue_head_ already sent
     std::size_t buffered_ = 0;
     std::optional<Ending> ending_;                    // set: finish when the queue is written
-    std::unique_ptr<net::steady_timer> close_timer_;  // only while closing
+    std::unique_ptr<net::steady_timer> close_timer_;  // only while closing or lingering
+    // Holds the session while it lingers, when nothing else does.
+    std::shared_ptr<RawSession> lingering_;
     net::ip::address peer_;
     State state_ = State::open;
     bool counted_ = false;
-    bool waiting_ = false;      // an async_wait for readability is pending
-    bool read_paused_ = false;  // the sink is full: not reading
+    bool registered_ = false;      // in the worker's Poller
+    bool read_paused_ = false;     // the sink is full: not reading
+    bool read_stopped_ = false;    // a close frame or a protocol error was read
+    bool hung_up_ = false;         // the peer's FIN or an error was signalled
+    bool read_posted_ = false;     // a read continues in a posted handler
+    bool write_deferred_ = false;  // in the worker's list of writes for this round
+    bool write_blocked_ = false;   // the socket is full: waiting for EPOLLOUT
     bool backpressured_ = false;
     bool awaiting_pong_ = false;
     bool close_sent_ = false;  // our close frame is written

@@ -141,6 +141,22 @@ void Worker::run(std::vector<Command>& commands) {
                 break;
         }
     }
+    write_deferred();
+}
+
+void Worker::defer_write(std::shared_ptr<Session> session) {
+    deferred_writes_.push_back(std::move(session));
+    if (writes_posted_) return;
+    writes_posted_ = true;
+    net::post(io_, [this] { write_deferred(); });
+}
+
+void Worker::write_deferred() {
+    writes_posted_ = false;
+    // Writing never defers another write, so one pass empties the list.
+    writing_.swap(deferred_writes_);
+    for (const auto& session : writing_) session->write_deferred();
+    writing_.clear();
 }
 
 void Worker::pause(std::shared_ptr<Session> session) {

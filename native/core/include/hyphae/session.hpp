@@ -50,6 +50,9 @@ public:
     // the connection if nothing arrived since that ping.
     virtual void heartbeat_ping() = 0;
     virtual void heartbeat_check() = 0;
+    // Writes what was queued this round (sessions that cork their writes
+    // ask the worker for this call with Worker::defer_write).
+    virtual void write_deferred() {}
 
 protected:
     // The last step of every session: leave the worker's registry and topics

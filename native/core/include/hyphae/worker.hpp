@@ -11,6 +11,7 @@
 #include "hyphae/asio.hpp"
 #include "hyphae/command.hpp"
 #include "hyphae/outbound_message.hpp"
+#include "hyphae/poller.hpp"
 #include "hyphae/registry.hpp"
 #include "hyphae/server_context.hpp"
 #include "hyphae/server_stats.hpp"
@@ -36,6 +37,14 @@ public:
     // Scratch space for RawSession reads: sessions read from a ready socket
     // and parse at once, so one buffer per thread serves them all.
     std::vector<unsigned char>& read_buffer() { return read_buffer_; }
+    // Scratch space where RawSession lays out small frames for one sendmsg.
+    std::vector<unsigned char>& write_buffer() { return write_buffer_; }
+    // The epoll set of this worker's RawSession sockets.
+    Poller& poller() { return poller_; }
+    // Corking: a session that queued frames is written once, at the end of
+    // the round (after a batch of commands, or after the ready handlers), so
+    // frames queued together leave in one syscall.
+    void defer_write(std::shared_ptr<Session> session);
     const TopicTable& topics() const { return topics_; }
     WorkerStats& stats() { return stats_; }
     const WorkerStats& stats() const { return stats_; }
@@ -80,6 +89,7 @@ private:
     };
 
     void request_flush();
+    void write_deferred();
     // Heartbeat: one timer per worker for all its sessions (a timer per
     // connection would cost memory and a wake-up each).
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
@@ -89,6 +99,9 @@ private:
     std::shared_ptr<const ServerContext> context_;
     net::io_context io_{1};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
+    // Declared after io_ and before the sessions: outlives them, and is
+    // destroyed while its io_context exists.
+    Poller poller_{io_};
     // Declared after io_: destroyed first, while the sockets' io_context exists.
     Registry sessions_;
     TopicTable topics_;
@@ -97,6 +110,10 @@ private:
     std::optional<net::steady_timer> shutdown_timer_;
     std::optional<net::steady_timer> heartbeat_timer_;
     std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
+    std::vector<unsigned char> write_buffer_ = std::vector<unsigned char>(64 * 1024);
+    std::vector<std::shared_ptr<Session>> deferred_writes_;
+    std::vector<std::shared_ptr<Session>> writing_;
+    bool writes_posted_ = false;
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
     bool flush_posted_ = false;

@@ -1,0 +1,57 @@
+#pragma once
+// A worker's own epoll set for the connections on the own frame path
+// (RawSession). Each socket is registered once, edge-triggered, for input,
+// output and hang-up; the set itself is one descriptor in the io_context's
+// reactor, waited on once per io round.
+//
+// Why not asio's reactor per socket: asio re-arms a descriptor with
+// epoll_ctl on every async_wait (a wait is never speculative), one extra
+// syscall with a poll of the socket per read; it allocates an operation per
+// wait and per write and posts every completion. Profiled in BENCHMARKS.md.
+#include <sys/epoll.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hyphae/asio.hpp"
+
+namespace hyphae {
+
+class Poller {
+public:
+    class Client {
+    public:
+        // `events`: EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLHUP, EPOLLERR.
+        virtual void on_ready(std::uint32_t events) = 0;
+
+    protected:
+        ~Client() = default;
+    };
+
+    explicit Poller(net::io_context& io);
+    Poller(const Poller&) = delete;
+    Poller& operator=(const Poller&) = delete;
+
+    // Registers `fd`; readiness already present is reported too. Returns
+    // false (errno set) when epoll refuses it.
+    bool add(int fd, Client* client);
+    // Unregisters `fd` (call before closing it); events for `client` already
+    // taken from the kernel in this round are dropped.
+    void remove(int fd, Client* client);
+
+private:
+    void arm();
+    void on_wake(std::uint64_t generation, beast::error_code ec);
+
+    net::posix::stream_descriptor set_;
+    std::vector<epoll_event> ready_;
+    std::size_t next_ = 0;  // the event being dispatched
+    std::size_t count_ = 0;
+    std::size_t clients_ = 0;
+    // A wait outlived by a cancel carries an old generation and is ignored.
+    std::uint64_t generation_ = 0;
+    bool armed_ = false;
+};
+
+}  // namespace hyphae

@@ -1,0 +1,69 @@
+#include "hyphae/poller.hpp"
+
+#include <cerrno>
+#include <system_error>
+
+namespace hyphae {
+
+namespace {
+
+// Events taken from the kernel per round; more stay ready for the next one.
+constexpr std::size_t kBatch = 256;
+
+int create_epoll() {
+    const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    return fd;
+}
+
+}  // namespace
+
+Poller::Poller(net::io_context& io) : set_(io, create_epoll()), ready_(kBatch) {}
+
+bool Poller::add(int fd, Client* client) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.ptr = client;
+    if (::epoll_ctl(set_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) return false;
+    ++clients_;
+    if (!armed_) arm();
+    return true;
+}
+
+void Poller::remove(int fd, Client* client) {
+    epoll_event ignored{};
+    ::epoll_ctl(set_.native_handle(), EPOLL_CTL_DEL, fd, &ignored);
+    for (std::size_t i = next_; i < count_; ++i) {
+        if (ready_[i].data.ptr == client) ready_[i].data.ptr = nullptr;
+    }
+    if (--clients_ == 0 && armed_) {
+        // Nothing left to wait for: let the io_context run out of work.
+        armed_ = false;
+        ++generation_;
+        beast::error_code ignored_ec;
+        set_.cancel(ignored_ec);
+    }
+}
+
+void Poller::arm() {
+    armed_ = true;
+    set_.async_wait(
+        net::posix::stream_descriptor::wait_read,
+        [this, generation = ++generation_](beast::error_code ec) { on_wake(generation, ec); });
+}
+
+void Poller::on_wake(std::uint64_t generation, beast::error_code ec) {
+    if (generation != generation_) return;
+    armed_ = false;
+    if (ec) return;
+    const int got = ::epoll_wait(set_.native_handle(), ready_.data(), static_cast<int>(kBatch), 0);
+    count_ = got > 0 ? static_cast<std::size_t>(got) : 0;
+    for (next_ = 0; next_ < count_;) {
+        const epoll_event& event = ready_[next_++];
+        if (event.data.ptr != nullptr) static_cast<Client*>(event.data.ptr)->on_ready(event.events);
+    }
+    next_ = count_ = 0;
+    if (clients_ > 0 && !armed_) arm();
+}
+
+}  // namespace hyphae
