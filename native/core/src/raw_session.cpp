@@ -198,11 +198,13 @@ bool RawSession::send(OutboundMessage message, bool counted) {
             if (options.close_on_backpressure_limit) close_for_backpressure();
             return false;
         }
-        status_->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+        // Shown in buffered_amount only if still queued after this round's
+        // write (show_published): no atomic per delivery in the common case.
+        published_queued_ += bytes;
     }
     buffered_ += bytes;
-    enqueue(
-        Outgoing{std::move(message.payload), message.binary ? opcode::binary : opcode::text, true});
+    enqueue(Outgoing{std::move(message.payload), message.binary ? opcode::binary : opcode::text,
+                     true, counted});
     if (limit != 0 && buffered_ > limit && !backpressured_) {
         backpressured_ = true;
         WorkerStats::bump(owner_.stats().backpressure);
@@ -212,7 +214,7 @@ bool RawSession::send(OutboundMessage message, bool counted) {
 }
 
 void RawSession::queue_control(std::uint8_t opcode, std::string payload) {
-    enqueue(Outgoing{make_payload(std::move(payload)), opcode, false});
+    enqueue(Outgoing{make_payload(std::move(payload)), opcode, false, false});
 }
 
 void RawSession::enqueue(Outgoing frame) {
@@ -276,6 +278,7 @@ bool RawSession::write_queued() {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 // Full: the kernel raises EPOLLOUT once there is room.
                 write_blocked_ = true;
+                show_published();
                 return true;
             }
             terminate();
@@ -285,12 +288,14 @@ bool RawSession::write_queued() {
         // After a short write the loop tries again: that attempt sends more
         // or fails with EAGAIN, after which EPOLLOUT is certain to come.
     }
+    show_published();
     return true;
 }
 
 void RawSession::retire(std::size_t written) {
     std::size_t data_bytes = 0;
     std::size_t data_frames = 0;
+    std::size_t counted_bytes = 0;
     while (written > 0) {
         Outgoing& frame = queue_[queue_head_];
         const std::size_t size = frame_size(frame.payload->size());
@@ -301,9 +306,10 @@ void RawSession::retire(std::size_t written) {
         }
         written -= left;
         head_written_ = 0;
-        if (frame.counted) {
+        if (frame.data) {
             data_bytes += size;
             ++data_frames;
+            if (frame.from_js) counted_bytes += size;
         }
         if (frame.opcode == opcode::close) close_sent_ = true;
         if (frame.opcode == opcode::ping) ping_queued_ = false;
@@ -311,7 +317,10 @@ void RawSession::retire(std::size_t written) {
         ++queue_head_;
     }
     if (data_frames > 0) {
-        status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(data_bytes));
+        if (counted_bytes > 0) {
+            status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(counted_bytes));
+        }
+        published_queued_ -= data_bytes - counted_bytes;
         buffered_ -= data_bytes;
         WorkerStats::bump(owner_.stats().messages_out, data_frames);
         WorkerStats::bump(owner_.stats().bytes_out, data_bytes);
@@ -343,12 +352,24 @@ void RawSession::drop_unsent() {
     // A frame partly sent must be completed: the peer is inside it.
     const std::size_t first = queue_head_ + (head_written_ > 0 ? 1 : 0);
     for (std::size_t i = first; i < queue_.size(); ++i) {
-        if (!queue_[i].counted) continue;
+        if (!queue_[i].data) continue;
         const auto bytes = frame_size(queue_[i].payload->size());
         buffered_ -= bytes;
-        status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        if (queue_[i].from_js) {
+            status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        } else {
+            published_queued_ -= bytes;
+        }
     }
     queue_.resize(first);
+    show_published();
+}
+
+void RawSession::show_published() {
+    if (published_queued_ == published_shown_) return;
+    status_->buffered_amount.fetch_add(static_cast<std::int64_t>(published_queued_) -
+                                       static_cast<std::int64_t>(published_shown_));
+    published_shown_ = published_queued_;
 }
 
 void RawSession::close_for_backpressure() {
@@ -422,11 +443,12 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
         owner_.context().counts->remove(peer_);
     }
     // Frames never to be written stop counting.
-    std::size_t unsent = 0;
+    std::size_t unsent = published_shown_;
     for (std::size_t i = queue_head_; i < queue_.size(); ++i) {
-        if (queue_[i].counted) unsent += frame_size(queue_[i].payload->size());
+        if (queue_[i].from_js) unsent += frame_size(queue_[i].payload->size());
     }
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(unsent));
+    published_queued_ = published_shown_ = 0;
     std::vector<Outgoing>().swap(queue_);
     queue_head_ = 0;
     head_written_ = 0;

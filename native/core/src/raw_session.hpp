@@ -59,7 +59,8 @@ private:
     struct Outgoing {
         SharedPayload payload;
         std::uint8_t opcode;
-        bool counted;  // a data frame: counts in buffered_amount and stats
+        bool data;     // a data frame: counts in buffered and stats
+        bool from_js;  // JS added its bytes to buffered_amount when it sent it
     };
     // How the session ends once everything queued is written.
     struct Ending {
@@ -86,6 +87,8 @@ private:
     // Retires `written` bytes from the front of the queue.
     void retire(std::size_t written);
     void after_write();
+    // Brings buffered_amount in line with the published bytes still queued.
+    void show_published();
     void drop_unsent();
     void close_for_backpressure();
     // `graceful`: the close handshake (or our failure close frame) is done;
@@ -104,6 +107,10 @@ private:
     std::size_t queue_head_ = 0;
     std::size_t head_written_ = 0;  // bytes of the frame at queue_head_ already sent
     std::size_t buffered_ = 0;
+    // Bytes of published frames queued, and how many of them buffered_amount
+    // shows (updated after each write, not per delivery).
+    std::size_t published_queued_ = 0;
+    std::size_t published_shown_ = 0;
     std::optional<Ending> ending_;                    // set: finish when the queue is written
     std::unique_ptr<net::steady_timer> close_timer_;  // only while closing or lingering
     // Holds the session while it lingers, when nothing else does.

@@ -141,13 +141,14 @@ void Worker::run(std::vector<Command>& commands) {
                 break;
         }
     }
-    write_deferred();
 }
 
 void Worker::defer_write(std::shared_ptr<Session> session) {
     deferred_writes_.push_back(std::move(session));
     if (writes_posted_) return;
     writes_posted_ = true;
+    // Behind the handlers already queued: when the io thread lags (several
+    // command batches waiting), their frames leave together.
     net::post(io_, [this] { write_deferred(); });
 }
 
