@@ -296,7 +296,7 @@ void RawSession::retire(std::size_t written) {
     std::size_t data_bytes = 0;
     std::size_t data_frames = 0;
     std::size_t counted_bytes = 0;
-    while (written > 0) {
+    while (written > 0 && queue_head_ < queue_.size()) {
         Outgoing& frame = queue_[queue_head_];
         const std::size_t size = frame_size(frame.payload->size());
         const std::size_t left = size - head_written_;
