@@ -30,6 +30,8 @@ const SCENARIOS = [
   { name: 'echo 1000 conns', mode: 'echo', servers: 'echo', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '1000'], timed: true, target: '≥ 2× ws, ≥ Bun' },
   { name: 'fan-out 1k subs', mode: 'fanout', servers: 'fanout', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '1000', '--messages', '200'], target: '≥ 3× ws, ≥ Bun' },
   { name: 'fan-out 10k subs', mode: 'fanout', servers: 'fanout', metric: 'msgsPerSec', better: 'higher', args: ['--connections', '10000', '--messages', '40'], target: '≥ 3× ws, ≥ Bun' },
+  // Latency at a fixed, moderate load: 1k subscribers, 100 publishes/s (100k deliveries/s) for 5 s.
+  { name: 'fan-out 1k subs, 100/s', mode: 'fanout', servers: 'fanout', metric: 'p99us', better: 'lower', args: ['--connections', '1000', '--messages', '500', '--rate', '100'], target: 'none (p99 µs, due time → receive)' },
   { name: 'idle 10k conns', mode: 'idle', servers: 'echo', metric: 'bytesPerConnection', better: 'lower', args: ['--connections', '10000', '--path', '/idle'], target: '≤ ws / 2 (aim ≤ 3 KB)' },
   { name: 'churn 50 loops', mode: 'churn', servers: 'echo', metric: 'cyclesPerSec', better: 'higher', args: ['--connections', '50'], timed: true, target: '≥ ws' },
 ];
@@ -133,7 +135,7 @@ for (const scenario of scenarios) {
   }
 }
 
-const unit = { msgsPerSec: 'msgs/s', bytesPerConnection: 'bytes/conn', cyclesPerSec: 'cycles/s' };
+const unit = { msgsPerSec: 'msgs/s', bytesPerConnection: 'bytes/conn', cyclesPerSec: 'cycles/s', p99us: 'µs p99' };
 console.log(`\n${REPS} runs per scenario (idle: 1) of ${DURATION} s where timed; medians [min–max]. Server pinned to core 1, load generator to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}.\n`);
 console.log('| scenario | server | result | p50 µs | p99 µs | server CPU µs/unit | peak RSS MiB | load CPU µs/msg |');
 console.log('|---|---|---|---:|---:|---:|---:|---:|');

@@ -2,9 +2,10 @@
 // mode exits by itself and prints one JSON line.
 //   echo   --port P [--connections N] [--depth D] [--size S] [--binary] [--warmup S] [--duration S]
 //          throughput, latency percentiles, the generator's own CPU per message
-//   fanout --port P --connections N [--messages M] [--size S]
+//   fanout --port P --connections N [--messages M] [--size S] [--rate R]
 //          N subscribers on /sub; one trigger on /trigger asks the server to
-//          publish M messages; delivered msgs/s and publish→receive latency
+//          publish M messages, as fast as it can or R per second;
+//          delivered msgs/s and publish→receive latency
 //   idle   --port P --connections N --server-pid PID
 //          opens N idle connections; the server's RSS delta per connection
 //   churn  --port P [--connections C] [--duration S]
@@ -40,6 +41,7 @@ struct Arguments {
     double duration = 5;
     unsigned sources = 8;
     std::size_t messages = 100;
+    double rate = 0;  // fanout: publishes per second; 0 = as fast as the server goes
     int server_pid = 0;
 };
 
@@ -69,6 +71,8 @@ Arguments parse(int argc, char** argv) {
             args.sources = static_cast<unsigned>(std::stoul(value()));
         else if (flag == "--messages")
             args.messages = std::stoul(value());
+        else if (flag == "--rate")
+            args.rate = std::stod(value());
         else if (flag == "--server-pid")
             args.server_pid = std::stoi(value());
         else {
@@ -154,7 +158,8 @@ int run_fanout(const Arguments& args, tcp::endpoint server) {
     const double cpu_before = cpu_seconds();
     const std::uint64_t started = now_ns();
     trigger->send_text("publish " + std::to_string(args.messages) + " " +
-                       std::to_string(args.size) + " " + std::to_string(args.connections));
+                       std::to_string(args.size) + " " + std::to_string(args.connections) + " " +
+                       std::to_string(static_cast<long long>(args.rate)));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (totals.delivered < expected && std::chrono::steady_clock::now() < deadline) {
         io.run_for(std::chrono::milliseconds(50));
@@ -164,10 +169,11 @@ int run_fanout(const Arguments& args, tcp::endpoint server) {
     for (auto& client : subscribers) client->close();
     trigger->close();
     std::printf(
-        "{\"mode\":\"fanout\",\"subscribers\":%zu,\"messages\":%zu,\"size\":%zu,\"delivered\":%llu,"
+        "{\"mode\":\"fanout\",\"subscribers\":%zu,\"messages\":%zu,\"size\":%zu,\"rate\":%.0f,"
+        "\"delivered\":%llu,"
         "\"expected\":%llu,\"seconds\":%.3f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,"
         "\"errors\":%llu,\"loadCpuUsPerMsg\":%.3f}\n",
-        args.connections, args.messages, args.size,
+        args.connections, args.messages, args.size, args.rate,
         static_cast<unsigned long long>(totals.delivered),
         static_cast<unsigned long long>(expected), seconds,
         seconds > 0 ? static_cast<double>(totals.delivered) / seconds : 0.0,
