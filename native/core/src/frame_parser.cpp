@@ -40,8 +40,7 @@ FrameParser::Event FrameParser::parse(const unsigned char* data, std::size_t siz
             if (header_size_ < 2 || header_size_ < header_length(header_)) continue;
             const Event event = start_frame();
             if (event != Event::none) return event;
-            if (state_ == State::header) continue;  // empty frame, fully handled
-            continue;
+            continue;  // an empty frame is fully handled; otherwise its payload follows
         }
         // Payload bytes: data frames straight into the message, control
         // frames into their own small buffer.

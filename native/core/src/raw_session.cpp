@@ -61,8 +61,12 @@ RawSession::~RawSession() {
 void RawSession::open(ConnectionInfo info, const std::string& early_bytes) {
     WorkerStats::bump(owner_.stats().connections_opened);
     owner_.events().on_open(std::move(info));
-    if (fd_ < 0 || !owner_.poller().add(fd_, this)) return finish(true, close_code::abnormal, {});
-    registered_ = true;
+    // From here on, an open descriptor is one in the Poller.
+    if (fd_ >= 0 && !owner_.poller().add(fd_, this)) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    if (fd_ < 0) return finish(true, close_code::abnormal, {});
     if (!early_bytes.empty()) {
         consume(reinterpret_cast<const unsigned char*>(early_bytes.data()), early_bytes.size());
     }
@@ -70,7 +74,7 @@ void RawSession::open(ConnectionInfo info, const std::string& early_bytes) {
 
 void RawSession::on_ready(std::uint32_t events) {
     const auto keep = self();  // finishing may drop the registry's reference
-    if (lingering_) return drain();
+    if (lingering_) return read_ready();
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && write_blocked_) {
         write_blocked_ = false;
         if (!write_queued()) return;
@@ -82,18 +86,30 @@ void RawSession::on_ready(std::uint32_t events) {
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) read_ready();
 }
 
+ssize_t RawSession::receive(std::vector<unsigned char>& buffer) {
+    for (;;) {
+        const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got >= 0) return got;
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : 0;
+    }
+}
+
 void RawSession::read_ready() {
-    if (read_paused_ || read_stopped_ || fd_ < 0 || state_ == State::finished) return;
+    if (fd_ < 0) return;
+    // Lingering (the session is finished), reading only drops bytes until
+    // the peer's FIN.
+    if (!lingering_ && (read_paused_ || read_stopped_ || state_ == State::finished)) return;
     auto& buffer = owner_.read_buffer();
     for (int round = 0; round < kReadsPerWake; ++round) {
-        const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (got < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-            if (errno == EINTR) continue;
-            return finish(true, close_code::abnormal, {});  // reset
+        const ssize_t got = receive(buffer);
+        if (got < 0) return;  // nothing waiting: the next arrival raises an edge
+        if (got == 0) {
+            if (lingering_) return end_linger();
+            // The peer went away without a close handshake (FIN or reset).
+            return finish(true, close_code::abnormal, {});
         }
-        // The peer went away without a close handshake.
-        if (got == 0) return finish(true, close_code::abnormal, {});
+        if (lingering_) continue;
         if (!consume(buffer.data(), static_cast<std::size_t>(got))) return;
         if (read_paused_) return;
         // Drained: bytes arriving later raise a new edge.
@@ -472,20 +488,7 @@ void RawSession::linger() {
     close_timer_->async_wait([self = self()](beast::error_code ec) {
         if (!ec) self->end_linger();
     });
-    drain();
-}
-
-void RawSession::drain() {
-    if (fd_ < 0) return;
-    auto& buffer = owner_.read_buffer();
-    for (int round = 0; round < kReadsPerWake; ++round) {
-        const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (got > 0) continue;
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // wait for the next edge
-        if (got < 0 && errno == EINTR) continue;
-        return end_linger();  // the peer's FIN, or an error
-    }
-    net::post(owner_.io(), [self = self()] { self->drain(); });
+    read_ready();
 }
 
 void RawSession::end_linger() {
@@ -497,10 +500,7 @@ void RawSession::end_linger() {
 
 void RawSession::close_socket() {
     if (fd_ < 0) return;
-    if (registered_) {
-        owner_.poller().remove(fd_, this);
-        registered_ = false;
-    }
+    owner_.poller().remove(fd_, this);
     ::close(fd_);
     fd_ = -1;
 }

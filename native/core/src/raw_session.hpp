@@ -12,6 +12,8 @@
 // its whole life, so no syscall, allocation or posted completion is spent
 // per read or write; and an idle connection holds only its descriptor and
 // parser state (BENCHMARKS.md).
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -72,6 +74,10 @@ private:
         return std::static_pointer_cast<RawSession>(shared_from_this());
     }
     void on_ready(std::uint32_t events) override;
+    // One non-blocking recv: bytes read, 0 at the peer's FIN or an error,
+    // -1 when nothing is waiting.
+    ssize_t receive(std::vector<unsigned char>& buffer);
+    // Reads and parses what is waiting; while lingering, reads and drops.
     void read_ready();
     void post_read();
     // Parses received bytes; returns false when the session stopped reading
@@ -95,12 +101,11 @@ private:
     // the socket lingers for the peer's FIN instead of being reset.
     void finish(bool report, std::uint16_t code, std::string reason, bool graceful = false);
     void linger();
-    void drain();
     void end_linger();
     void close_socket();
 
     Worker& owner_;
-    int fd_ = -1;
+    int fd_ = -1;  // from open() on: open means registered in the Poller
     std::shared_ptr<ConnectionStatus> status_;
     FrameParser parser_;
     std::vector<Outgoing> queue_;
@@ -118,7 +123,6 @@ private:
     net::ip::address peer_;
     State state_ = State::open;
     bool counted_ = false;
-    bool registered_ = false;      // in the worker's Poller
     bool read_paused_ = false;     // the sink is full: not reading
     bool read_stopped_ = false;    // a close frame or a protocol error was read
     bool hung_up_ = false;         // the peer's FIN or an error was signalled
