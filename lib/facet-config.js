@@ -40,6 +40,7 @@ const SERVER_OPTIONS = {
   perMessageDeflate: fromServer('perMessageDeflate'),
   clientTracking: [isBool, 'a boolean', true], // accepted; connections are always tracked
   threads: fromServer('threads'),
+  sameThread: fromServer('sameThread'),
   maxHeaderBytes: fromServer('maxHeaderBytes'),
   backlog: fromServer('backlog'),
   closeTimeout: fromServer('closeTimeout'),

@@ -348,6 +348,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       path: settings.path,
       maxPayloadLength: config.options.maxPayload,
       threads: config.options.threads,
+      sameThread: config.options.sameThread,
       maxHeaderBytes: config.options.maxHeaderBytes,
       backlog: config.options.backlog,
       closeTimeout: config.options.closeTimeout,

@@ -10,6 +10,9 @@ export const DEFAULTS = Object.freeze({
   port: 0,
   path: undefined,
   threads: 0,
+  // Plain connections served on the JS thread after their handshake. The
+  // environment variable sets the default (the test suite runs both modes).
+  sameThread: process.env.HYPHAE_SAME_THREAD === '1',
   maxPayloadLength: 16 * 1024 * 1024,
   maxHeaderBytes: 16 * 1024,
   handshakeTimeout: 30_000,
@@ -50,6 +53,7 @@ export const CHECKS = {
   port: [isInteger(0, 65535), 'an integer from 0 to 65535'],
   path: [(v) => v === undefined || (typeof v === 'string' && v.startsWith('/')), 'a string starting with "/"'],
   threads: [isInteger(0, 64), 'an integer from 0 (automatic) to 64'],
+  sameThread: [(v) => typeof v === 'boolean', 'a boolean'],
   maxPayloadLength: [isInteger(1, 2 ** 32), 'a positive integer (bytes)'],
   maxHeaderBytes: [isInteger(256, 1024 * 1024), 'an integer from 256 to 1048576 (bytes)'],
   handshakeTimeout: [isInteger(1, 2 ** 31 - 1), 'a positive integer (milliseconds)'],

@@ -79,6 +79,13 @@ export interface WebSocketServerOptions<Data = unknown> {
   path?: string;
   /** io threads; 0 (default) means max(1, cores - 1). At most 64. */
   threads?: number;
+  /**
+   * Serve plain (ws://, no permessage-deflate, no idleTimeout) connections on
+   * the JS thread once their handshake is done: no hand-off between threads
+   * per message. The io threads still accept and do handshakes, TLS and
+   * compression. Default false (or true when HYPHAE_SAME_THREAD=1).
+   */
+  sameThread?: boolean;
   /** Largest message accepted, in bytes; larger closes with 1009. Default 16 MiB. */
   maxPayloadLength?: number;
   /** Largest upgrade request head, in bytes; larger gets 431. Default 16 KiB. */
@@ -304,6 +311,8 @@ export interface FacetWebSocketSection {
     /** Accepted; connections are always tracked. */
     clientTracking?: boolean;
     threads?: number;
+    /** As WebSocketServerOptions.sameThread. */
+    sameThread?: boolean;
     maxHeaderBytes?: number;
     backlog?: number;
     /** How long stop() waits for closing handshakes, in ms. Default 5000. */

@@ -139,6 +139,7 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     options_.policy.max_connections_per_ip =
         static_cast<std::size_t>(number_option(options, "maxConnectionsPerIp", 0));
     options_.decide_upgrades = options.Get("decideUpgrades").ToBoolean();
+    same_thread_ = options.Get("sameThread").ToBoolean();
     // perMessageDeflate: false | true | { serverMaxWindowBits, clientMaxWindowBits, level,
     // memLevel, threshold, serverNoContextTakeover, clientNoContextTakeover } (checked in JS)
     const auto deflate = options.Get("perMessageDeflate");
@@ -185,6 +186,7 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
 ServerWrap::~ServerWrap() {
     // Normally stopped long before; this covers a wrapper collected at exit.
     if (server_) server_->stop_now();
+    if (js_loop_) js_loop_->close();
     if (pump_) pump_->release();
 }
 
@@ -196,6 +198,7 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     pump_ = std::make_shared<EventPump>(inbound_high_water_);
     pump_->set_resume([this] {
         if (server_) server_->resume_reading();
+        if (js_loop_) js_loop_->resume_paused();
     });
     pump_->set_dispatching([this](bool dispatching) {
         dispatching_ = dispatching;
@@ -205,17 +208,36 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     pump_->set_on_server_closed([this] { on_stopped(); });
     Endpoint endpoint;
     try {
-        server_ = std::make_unique<Server>(options_, pump_);
-        staged_.assign(server_->thread_count(), {});
+        if (same_thread_) {
+            uv_loop_t* loop = nullptr;
+            napi_get_uv_event_loop(env, &loop);
+            async_context_.emplace(env, "hyphae.events");
+            JsLoop::Hooks hooks;
+            hooks.dispatch_events = [this] {
+                auto env = Env();
+                Napi::HandleScope scope(env);
+                pump_->dispatch_now(env, dispatcher_.Value(), *async_context_);
+            };
+            hooks.finished = [this] {
+                if (server_) server_->adopter_finished();
+            };
+            js_loop_ = std::make_shared<JsLoop>(loop, std::move(hooks));
+        }
+        server_ = std::make_unique<Server>(options_, pump_, js_loop_);
+        if (js_loop_) js_loop_->attach(*server_->context());
+        // One slot per io thread, and one for the JS thread's connections.
+        staged_.assign(server_->thread_count() + (js_loop_ ? 1 : 0), {});
         endpoint = server_->listen();
     } catch (const TlsConfigError& failure) {
         // Invalid TLS material: nothing was started.
         server_.reset();
+        js_loop_.reset();
         pump_->release();
         pump_.reset();
         throw coded_error(env, failure.what(), "ERR_HYPHAE_TLS");
     } catch (const boost::system::system_error& failure) {
         server_.reset();
+        js_loop_.reset();
         pump_->release();
         pump_.reset();
         auto error =
@@ -264,8 +286,9 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
     command.kind = Command::Kind::send;
     command.id = id;
     command.message = OutboundMessage{make_payload(std::move(bytes)), binary};
+    const unsigned slot = slot_of(id, status.get());
     command.status = std::move(status);
-    stage(owner_thread(id), std::move(command));
+    stage(slot, std::move(command));
     if (limit != 0 && before + static_cast<std::int64_t>(queued) > limit)
         return Napi::Number::New(env, -1);
     return Napi::Number::New(env, static_cast<double>(queued));
@@ -284,13 +307,13 @@ Napi::Value ServerWrap::subscription(const Napi::CallbackInfo& info, bool subscr
     if (!info[1].IsString()) {
         throw coded_error(info.Env(), "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
     }
-    if (!server_ || id == 0 || pump_->status(id) == nullptr)
-        return Napi::Boolean::New(info.Env(), false);
+    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = subscribe ? Command::Kind::subscribe : Command::Kind::unsubscribe;
     command.id = id;
     command.text = std::make_shared<const std::string>(info[1].As<Napi::String>().Utf8Value());
-    stage(owner_thread(id), std::move(command));
+    stage(slot_of(id, status.get()), std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -328,17 +351,22 @@ Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
 
 Napi::Value ServerWrap::subscriber_count(const Napi::CallbackInfo& info) {
     if (!server_ || !info[0].IsString()) return Napi::Number::New(info.Env(), 0);
-    const auto count = server_->subscriber_count(info[0].As<Napi::String>().Utf8Value());
+    const auto topic = info[0].As<Napi::String>().Utf8Value();
+    auto count = server_->subscriber_count(topic);
+    if (js_loop_) count += js_loop_->topics().subscriber_count(topic);
     return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
 Napi::Value ServerWrap::topic_count(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), server_ ? static_cast<double>(server_->topic_count()) : 0);
+    if (!server_) return Napi::Number::New(info.Env(), 0);
+    const auto count = server_->topic_count(js_loop_ ? &js_loop_->topics() : nullptr);
+    return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
 Napi::Value ServerWrap::stats(const Napi::CallbackInfo& info) {
     auto env = info.Env();
-    const StatsSnapshot stats = server_ ? server_->stats() : StatsSnapshot{};
+    StatsSnapshot stats = server_ ? server_->stats() : StatsSnapshot{};
+    if (server_ && js_loop_) js_loop_->stats().add_to(stats);
     auto result = Napi::Object::New(env);
     const auto set = [&](const char* name, std::uint64_t value) {
         result.Set(name, Napi::Number::New(env, static_cast<double>(value)));
@@ -365,24 +393,25 @@ Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {
         info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1000);
     std::string reason =
         info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : std::string();
-    if (!server_ || id == 0 || pump_->status(id) == nullptr) return Napi::Boolean::New(env, false);
+    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    if (!status) return Napi::Boolean::New(env, false);
     Command command;
     command.kind = Command::Kind::close;
     command.id = id;
     command.code = code;
     command.text = std::make_shared<const std::string>(std::move(reason));
-    stage(owner_thread(id), std::move(command));
+    stage(slot_of(id, status.get()), std::move(command));
     return Napi::Boolean::New(env, true);
 }
 
 Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
     const ConnectionId id = connection_id(info[0]);
-    if (!server_ || id == 0 || pump_->status(id) == nullptr)
-        return Napi::Boolean::New(info.Env(), false);
+    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = Command::Kind::terminate;
     command.id = id;
-    stage(owner_thread(id), std::move(command));
+    stage(slot_of(id, status.get()), std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -393,13 +422,13 @@ Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
         throw coded_error(info.Env(), "ping data must be a string or binary",
                           "ERR_HYPHAE_INVALID_DATA");
     }
-    if (!server_ || id == 0 || pump_->status(id) == nullptr)
-        return Napi::Boolean::New(info.Env(), false);
+    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = Command::Kind::ping;
     command.id = id;
     command.text = std::make_shared<const std::string>(std::move(payload));
-    stage(owner_thread(id), std::move(command));
+    stage(slot_of(id, status.get()), std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -408,7 +437,9 @@ Napi::Value ServerWrap::close(const Napi::CallbackInfo& info) {
     if (!server_ || !server_->listening()) return Napi::Boolean::New(env, false);
     flush_staged();  // what JS sent before close() goes out first
     const double grace = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 5000;
-    server_->stop(std::chrono::milliseconds(static_cast<long long>(grace < 0 ? 0 : grace)));
+    const std::chrono::milliseconds grace_ms(static_cast<long long>(grace < 0 ? 0 : grace));
+    server_->stop(grace_ms);
+    if (js_loop_) js_loop_->begin_shutdown(grace_ms);
     return Napi::Boolean::New(env, true);
 }
 
@@ -446,9 +477,14 @@ Napi::Value ServerWrap::flush(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
 }
 
-void ServerWrap::stage(unsigned worker, Command command) {
-    if (worker >= staged_.size()) return;
-    staged_[worker].push_back(std::move(command));
+unsigned ServerWrap::slot_of(ConnectionId id, const ConnectionStatus* status) const {
+    if (status != nullptr && status->on_js_thread) return static_cast<unsigned>(staged_.size()) - 1;
+    return owner_thread(id);
+}
+
+void ServerWrap::stage(unsigned slot, Command command) {
+    if (slot >= staged_.size()) return;
+    staged_[slot].push_back(std::move(command));
     if (dispatching_ || flush_scheduled_) return;  // flushed after the dispatch / by the microtask
     if (schedule_flush_.IsEmpty()) return flush_staged();
     flush_scheduled_ = true;
@@ -462,9 +498,14 @@ void ServerWrap::stage_everywhere(const Command& command) {
 void ServerWrap::flush_staged() {
     flush_scheduled_ = false;
     if (!server_) return;
-    for (unsigned worker = 0; worker < staged_.size(); ++worker) {
-        if (staged_[worker].empty()) continue;
-        server_->submit(worker, std::exchange(staged_[worker], {}));
+    for (unsigned slot = 0; slot < staged_.size(); ++slot) {
+        if (staged_[slot].empty()) continue;
+        if (js_loop_ && slot == staged_.size() - 1) {
+            auto batch = std::exchange(staged_[slot], {});
+            js_loop_->run(batch);
+            continue;
+        }
+        server_->submit(slot, std::exchange(staged_[slot], {}));
     }
 }
 
@@ -492,15 +533,19 @@ Napi::Value ServerWrap::unref(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ServerWrap::connection_count(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(),
-                             server_ ? static_cast<double>(server_->connection_count()) : 0);
+    if (!server_) return Napi::Number::New(info.Env(), 0);
+    auto count = server_->connection_count();
+    if (js_loop_) count += js_loop_->connection_count();
+    return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
 void ServerWrap::on_stopped() {
     staged_.clear();
     // The last io thread reported; joining returns at once.
     server_->join();
+    if (js_loop_) js_loop_->close();
     server_.reset();
+    js_loop_.reset();
     pump_->release();
     if (cleanup_) {
         cleanup_->Remove(Env());
@@ -513,7 +558,9 @@ void ServerWrap::teardown(ServerWrap* self) {
     self->cleanup_.reset();
     if (self->server_) {
         self->server_->stop_now();
+        if (self->js_loop_) self->js_loop_->close();
         self->server_.reset();
+        self->js_loop_.reset();
     }
     if (self->pump_) {
         self->pump_->discard_pending();

@@ -7,6 +7,7 @@
 
 #include "event_pump.hpp"
 #include "hyphae/server.hpp"
+#include "js_loop.hpp"
 
 namespace hyphae::binding {
 
@@ -44,7 +45,10 @@ private:
     // JS-issued operations are staged per io thread and handed over in one
     // batch per JS turn: after each dispatch, or from a microtask when they
     // were issued outside one.
-    void stage(unsigned worker, Command command);
+    // The staging slot of a connection: its io thread, or the last slot
+    // when it is served on the JS thread (same-thread mode).
+    unsigned slot_of(ConnectionId id, const ConnectionStatus* status) const;
+    void stage(unsigned slot, Command command);
     void stage_everywhere(const Command& command);
     void flush_staged();
 
@@ -57,6 +61,10 @@ private:
     Napi::FunctionReference dispatcher_;
     std::shared_ptr<EventPump> pump_;
     std::unique_ptr<Server> server_;
+    // Same-thread mode: plain connections are served on this thread.
+    bool same_thread_ = false;
+    std::shared_ptr<JsLoop> js_loop_;
+    std::optional<Napi::AsyncContext> async_context_;
     std::optional<Napi::Env::CleanupHook<void (*)(ServerWrap*), ServerWrap>> cleanup_;
     bool referenced_ = true;
     std::size_t inbound_high_water_ = 8 * 1024 * 1024;

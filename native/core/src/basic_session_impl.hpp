@@ -2,7 +2,7 @@
 // Member definitions of BasicSession, included by the two files that
 // instantiate it (plain and TLS) so they compile in parallel.
 #include "basic_session.hpp"
-#include "raw_session.hpp"
+#include "hyphae/raw_session.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -273,13 +273,21 @@ void BasicSession<Transport>::hand_off(beast::error_code ec) {
         const std::string early = beast::buffers_to_string(handshake_->buffer.data());
         auto& stream = ws_.next_layer();
         stream.expires_never();
-        RawSession::Handoff handoff{stream.release_socket(), status_, counted_, peer_};
+        // The descriptor leaves asio's reactor (for a Poller).
+        Socket socket = stream.release_socket();
+        const int fd = socket.release(ec);
+        Handoff handoff{ec ? -1 : fd, status_, counted_, peer_};
         counted_ = false;
-        auto raw = std::make_shared<RawSession>(owner_, id(), std::move(handoff));
-        owner_.sessions().replace(id(), raw);
-        // The connection lives on in `raw`; this object ends silently.
+        // The connection lives on elsewhere; this object ends silently.
         state_ = State::finished;
         handshake_.reset();
+        if (const auto& adopter = owner_.context().adopter) {
+            owner_.session_finished(id());
+            adopter->adopt(id(), std::move(handoff), std::move(info), early);
+            return;
+        }
+        auto raw = std::make_shared<RawSession>(owner_, id(), std::move(handoff));
+        owner_.sessions().replace(id(), raw);
         raw->open(std::move(info), early);
     } else {
         (void)ec;

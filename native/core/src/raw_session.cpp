@@ -1,4 +1,4 @@
-#include "raw_session.hpp"
+#include "hyphae/raw_session.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "hyphae/close_codes.hpp"
-#include "hyphae/worker.hpp"
+#include "hyphae/session_host.hpp"
 
 namespace hyphae {
 
@@ -40,18 +40,14 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
 
 }  // namespace
 
-RawSession::RawSession(Worker& owner, ConnectionId id, Handoff handoff)
+RawSession::RawSession(SessionHost& owner, ConnectionId id, Handoff handoff)
     : Session(id),
       owner_(owner),
+      fd_(handoff.fd),
       status_(std::move(handoff.status)),
       parser_(owner.context().options.max_payload_length),
       peer_(handoff.peer),
-      counted_(handoff.counted) {
-    // The descriptor leaves asio's reactor for the worker's Poller.
-    beast::error_code ec;
-    const int fd = handoff.socket.release(ec);
-    if (!ec) fd_ = fd;
-}
+      counted_(handoff.counted) {}
 
 RawSession::~RawSession() {
     // Normally closed by now (finish, linger); the Poller may be gone here.
@@ -123,7 +119,7 @@ void RawSession::read_ready() {
 void RawSession::post_read() {
     if (read_posted_) return;
     read_posted_ = true;
-    net::post(owner_.io(), [self = self()] {
+    owner_.post([self = self()] {
         self->read_posted_ = false;
         self->read_ready();
     });
@@ -409,11 +405,8 @@ void RawSession::close(std::uint16_t code, std::string reason) {
     // once our frame is out (as with Beast's stream).
     if (read_paused_) ending_ = Ending{code, std::move(reason)};
     // The peer has the handshake timeout to answer (as Beast's close had).
-    close_timer_ = std::make_unique<net::steady_timer>(owner_.io(),
-                                                       owner_.context().options.handshake_timeout);
-    close_timer_->async_wait([self = self()](beast::error_code ec) {
-        if (!ec) self->terminate();
-    });
+    close_timer_ = owner_.start_timer(owner_.context().options.handshake_timeout,
+                                      [self = self()] { self->terminate(); });
 }
 
 void RawSession::ping(std::string payload) {
@@ -448,7 +441,7 @@ void RawSession::terminate() {
     if (state_ == State::finished) return;
     close_socket();
     // Finish from a fresh handler (the caller may be iterating a topic).
-    net::post(owner_.io(), [self = self()] { self->finish(true, close_code::abnormal, {}); });
+    owner_.post([self = self()] { self->finish(true, close_code::abnormal, {}); });
 }
 
 void RawSession::finish(bool report, std::uint16_t code, std::string reason, bool graceful) {
@@ -484,10 +477,7 @@ void RawSession::linger() {
     // read and drop until the peer's FIN, bounded in time.
     if (::shutdown(fd_, SHUT_WR) != 0) return close_socket();
     lingering_ = self();
-    close_timer_ = std::make_unique<net::steady_timer>(owner_.io(), kLingerLimit);
-    close_timer_->async_wait([self = self()](beast::error_code ec) {
-        if (!ec) self->end_linger();
-    });
+    close_timer_ = owner_.start_timer(kLingerLimit, [self = self()] { self->end_linger(); });
     read_ready();
 }
 

@@ -24,10 +24,12 @@ tcp::endpoint resolve_listen_endpoint(net::io_context& io, const ServerOptions& 
 
 }  // namespace
 
-Server::Server(ServerOptions options, std::shared_ptr<EventSink> sink) {
+Server::Server(ServerOptions options, std::shared_ptr<EventSink> sink,
+               std::shared_ptr<ConnectionAdopter> adopter) {
     auto context = std::make_shared<ServerContext>();
     context->options = std::move(options);
     context->sink = std::move(sink);
+    context->adopter = std::move(adopter);
     if (context->options.tls) context->tls = make_tls_context(*context->options.tls);
     context_ = std::move(context);
 
@@ -63,18 +65,18 @@ Endpoint Server::listen() {
     endpoint_ = Endpoint{bound.address().to_string(), bound.port(), bound.address().is_v6()};
 
     state_.store(State::listening);
-    live_threads_.store(static_cast<unsigned>(workers_.size()));
-    for (auto& worker : workers_) {
-        worker->start([this] {
-            if (live_threads_.fetch_sub(1) == 1) {
-                state_.store(State::stopped);
-                context_->sink->on_server_closed();
-                context_->sink->flush();
-            }
-        });
-    }
+    live_threads_.store(static_cast<unsigned>(workers_.size()) + (context_->adopter ? 1 : 0));
+    for (auto& worker : workers_) worker->start([this] { participant_done(); });
     net::post(io, [this] { accept_next(); });
     return *endpoint_;
+}
+
+void Server::participant_done() {
+    if (live_threads_.fetch_sub(1) == 1) {
+        state_.store(State::stopped);
+        context_->sink->on_server_closed();
+        context_->sink->flush();
+    }
 }
 
 std::optional<Endpoint> Server::local_endpoint() const {
@@ -218,12 +220,15 @@ std::vector<std::string> Server::topics_of(ConnectionId id) const {
     return workers_[owner_thread(id)]->topics().topics_of(id);
 }
 
-std::size_t Server::topic_count() const {
+std::size_t Server::topic_count(const TopicTable* extra) const {
     // A topic may have subscribers on several workers: count names once.
-    if (workers_.size() == 1) return workers_.front()->topics().topic_count();
+    if (workers_.size() == 1 && extra == nullptr) return workers_.front()->topics().topic_count();
     std::unordered_set<std::string> names;
     for (const auto& worker : workers_) {
         for (auto& name : worker->topics().topic_names()) names.insert(std::move(name));
+    }
+    if (extra != nullptr) {
+        for (auto& name : extra->topic_names()) names.insert(std::move(name));
     }
     return names.size();
 }

@@ -1,11 +1,11 @@
 #include "hyphae/session.hpp"
 
 #include "hyphae/close_codes.hpp"
-#include "hyphae/worker.hpp"
+#include "hyphae/session_host.hpp"
 
 namespace hyphae {
 
-void Session::report_end(Worker& owner, bool report, std::uint16_t code, std::string reason) {
+void Session::report_end(SessionHost& owner, bool report, std::uint16_t code, std::string reason) {
     if (cut_reason_ && code == close_code::abnormal) {
         code = cut_reason_->first;
         reason = cut_reason_->second;

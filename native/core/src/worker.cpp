@@ -3,9 +3,31 @@
 #include <algorithm>
 
 #include "hyphae/close_codes.hpp"
+#include "hyphae/command_runner.hpp"
 #include "hyphae/session.hpp"
 
 namespace hyphae {
+
+namespace {
+
+class AsioTimer final : public HostTimer {
+public:
+    AsioTimer(net::io_context& io, std::chrono::milliseconds delay, std::function<void()> callback)
+        : timer_(io, delay) {
+        // The handler runs (aborted) after a cancel too: it holds the
+        // callback, so the callback's captures go with it.
+        timer_.async_wait([callback = std::move(callback)](beast::error_code ec) {
+            if (!ec) callback();
+        });
+    }
+    ~AsioTimer() override { cancel(); }
+    void cancel() override { timer_.cancel(); }
+
+private:
+    net::steady_timer timer_;
+};
+
+}  // namespace
 
 Worker::Worker(unsigned index, std::shared_ptr<const ServerContext> context)
     : index_(index), context_(std::move(context)) {}
@@ -57,13 +79,7 @@ void Worker::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
         // The check comes `timeout` after the pings, and at the latest just
         // before the next round of pings.
         const auto timeout = std::min(context_->options.ping_timeout, interval);
-        for (const auto& session : sessions_.snapshot()) {
-            if (check) {
-                session->heartbeat_check();
-            } else {
-                session->heartbeat_ping();
-            }
-        }
+        heartbeat_round(sessions_, check);
         if (check) {
             schedule_heartbeat(interval - timeout, false);
         } else {
@@ -96,51 +112,11 @@ void Worker::terminate_all() {
 
 void Worker::publish(const std::string& topic, const OutboundMessage& message,
                      ConnectionId exclude) {
-    const auto* subscribers = topics_.subscribers(topic);
-    if (subscribers == nullptr) return;
-    // Every subscriber queues the same immutable payload: no copy per send.
-    for (const auto& subscriber : *subscribers) {
-        if (subscriber.id != exclude) subscriber.session->send(message);
-    }
+    publish_to(topics_, topic, message, exclude);
 }
 
 void Worker::run(std::vector<Command>& commands) {
-    for (auto& command : commands) {
-        if (command.kind == Command::Kind::publish) {
-            publish(*command.text, command.message, command.id);
-            continue;
-        }
-        const auto session = sessions_.find(command.id);
-        if (!session) {
-            command.drop();  // gone already
-            continue;
-        }
-        switch (command.kind) {
-            case Command::Kind::send:
-                session->send(std::move(command.message), command.status != nullptr);
-                break;
-            case Command::Kind::close:
-                session->close(command.code, *command.text);
-                break;
-            case Command::Kind::ping:
-                session->ping(*command.text);
-                break;
-            case Command::Kind::terminate:
-                session->terminate();
-                break;
-            case Command::Kind::subscribe:
-                if (session->is_open()) topics_.subscribe(*command.text, command.id, session.get());
-                break;
-            case Command::Kind::unsubscribe:
-                topics_.unsubscribe(*command.text, command.id);
-                break;
-            case Command::Kind::publish:
-                break;
-            case Command::Kind::decide_upgrade:
-                session->decide_upgrade(std::move(*command.decision));
-                break;
-        }
-    }
+    run_commands(commands, sessions_, topics_);
 }
 
 void Worker::defer_write(std::shared_ptr<Session> session) {
@@ -150,6 +126,15 @@ void Worker::defer_write(std::shared_ptr<Session> session) {
     // Behind the handlers already queued: when the io thread lags (several
     // command batches waiting), their frames leave together.
     net::post(io_, [this] { write_deferred(); });
+}
+
+void Worker::post(std::function<void()> task) {
+    net::post(io_, std::move(task));
+}
+
+std::unique_ptr<HostTimer> Worker::start_timer(std::chrono::milliseconds delay,
+                                               std::function<void()> callback) {
+    return std::make_unique<AsioTimer>(io_, delay, std::move(callback));
 }
 
 void Worker::write_deferred() {

@@ -10,6 +10,9 @@ namespace hyphae {
 
 struct ConnectionStatus {
     std::atomic<std::int64_t> buffered_amount{0};
+    // Served on the JS thread (same-thread mode). Set before the open event
+    // is reported and never changed after.
+    bool on_js_thread = false;
 };
 
 }  // namespace hyphae

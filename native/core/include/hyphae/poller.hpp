@@ -2,7 +2,8 @@
 // A worker's own epoll set for the connections on the own frame path
 // (RawSession). Each socket is registered once, edge-triggered, for input,
 // output and hang-up; the set itself is one descriptor in the io_context's
-// reactor, waited on once per io round.
+// reactor, waited on once per io round. Without an io_context (the JS
+// thread's loop), the owner waits on fd() itself and calls dispatch().
 //
 // Why not asio's reactor per socket: asio re-arms a descriptor with
 // epoll_ctl on every async_wait (a wait is never speculative), one extra
@@ -12,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "hyphae/asio.hpp"
@@ -30,8 +32,16 @@ public:
     };
 
     explicit Poller(net::io_context& io);
+    Poller();
+    ~Poller();
     Poller(const Poller&) = delete;
     Poller& operator=(const Poller&) = delete;
+
+    // The epoll descriptor: readable when some socket is ready.
+    int fd() const { return fd_; }
+    // Takes the ready events from the kernel (without blocking) and hands
+    // them to their clients.
+    void dispatch();
 
     // Registers `fd`; readiness already present is reported too. Returns
     // false (errno set) when epoll refuses it.
@@ -44,7 +54,9 @@ private:
     void arm();
     void on_wake(std::uint64_t generation, beast::error_code ec);
 
-    net::posix::stream_descriptor set_;
+    int fd_;
+    // With an io_context: fd_ as seen by its reactor (which then owns it).
+    std::optional<net::posix::stream_descriptor> set_;
     std::vector<epoll_event> ready_;
     std::size_t next_ = 0;  // the event being dispatched
     std::size_t count_ = 0;

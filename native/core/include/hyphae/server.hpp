@@ -14,12 +14,14 @@
 #include "hyphae/command.hpp"
 #include "hyphae/connection_status.hpp"
 #include "hyphae/event_sink.hpp"
+#include "hyphae/handoff.hpp"
 #include "hyphae/outbound_message.hpp"
 #include "hyphae/server_options.hpp"
 #include "hyphae/server_stats.hpp"
 
 namespace hyphae {
 
+class TopicTable;
 class Worker;
 struct ServerContext;
 
@@ -31,7 +33,11 @@ struct Endpoint {
 
 class Server {
 public:
-    Server(ServerOptions options, std::shared_ptr<EventSink> sink);
+    // With an adopter (same-thread mode), plain connections are handed to it
+    // after their handshake; it then counts as one more participant in the
+    // shutdown: on_server_closed() waits for its adopter_finished().
+    Server(ServerOptions options, std::shared_ptr<EventSink> sink,
+           std::shared_ptr<ConnectionAdopter> adopter = nullptr);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -63,7 +69,10 @@ public:
     std::size_t subscriber_count(const std::string& topic) const;
     bool is_subscribed(ConnectionId id, const std::string& topic) const;
     std::vector<std::string> topics_of(ConnectionId id) const;
-    std::size_t topic_count() const;
+    // Topic names are counted once across io threads (and `extra`, a table
+    // of the same server kept elsewhere: the JS thread's in same-thread mode).
+    std::size_t topic_count(const TopicTable* extra = nullptr) const;
+    const std::shared_ptr<const ServerContext>& context() const { return context_; }
 
     // Hands a batch of commands to one io thread (one post). Commands run in
     // order; use the same thread for every batch that must keep order.
@@ -86,6 +95,8 @@ public:
     void stop_now();
     // Waits for the io threads; call after on_server_closed().
     void join();
+    // The adopter has closed its last connection after stop(). Any thread.
+    void adopter_finished() { participant_done(); }
 
     std::size_t connection_count() const;
 
@@ -93,6 +104,8 @@ private:
     enum class State { idle, listening, stopping, stopped };
 
     void accept_next();
+    // An io thread or the adopter is done; the last one reports the end.
+    void participant_done();
     bool submit_one(Command command);
 
     std::shared_ptr<const ServerContext> context_;
@@ -101,7 +114,7 @@ private:
     std::optional<net::steady_timer> accept_retry_;
     std::optional<Endpoint> endpoint_;
     unsigned next_worker_ = 0;
-    std::atomic<unsigned> live_threads_{0};
+    std::atomic<unsigned> live_threads_{0};  // io threads, and the adopter if any
     std::atomic<State> state_{State::idle};
     std::atomic<std::uint64_t> publishes_{0};
     std::atomic<std::uint64_t> dropped_{0};

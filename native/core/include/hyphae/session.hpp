@@ -17,6 +17,7 @@
 namespace hyphae {
 
 class Worker;
+class SessionHost;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
@@ -58,7 +59,7 @@ protected:
     // The last step of every session: leave the worker's registry and topics
     // (so an observer of the close event never finds the connection
     // subscribed), then report the close. A cut reason replaces 1006.
-    void report_end(Worker& owner, bool report, std::uint16_t code, std::string reason);
+    void report_end(SessionHost& owner, bool report, std::uint16_t code, std::string reason);
 
     // Why we cut the connection (backpressure, heartbeat), reported instead
     // of 1006.

@@ -15,11 +15,12 @@
 #include "hyphae/registry.hpp"
 #include "hyphae/server_context.hpp"
 #include "hyphae/server_stats.hpp"
+#include "hyphae/session_host.hpp"
 #include "hyphae/topic_table.hpp"
 
 namespace hyphae {
 
-class Worker {
+class Worker final : public SessionHost {
 public:
     Worker(unsigned index, std::shared_ptr<const ServerContext> context);
     Worker(const Worker&) = delete;
@@ -27,32 +28,31 @@ public:
 
     unsigned index() const { return index_; }
     net::io_context& io() { return io_; }
-    const ServerContext& context() const { return *context_; }
+    const ServerContext& context() const override { return *context_; }
     const std::shared_ptr<const ServerContext>& shared_context() const { return context_; }
     Registry& sessions() { return sessions_; }
     // Where this worker's sessions report events: the server's sink, with one
     // flush() requested per round of ready handlers.
-    EventSink& events() { return events_; }
+    EventSink& events() override { return events_; }
     TopicTable& topics() { return topics_; }
-    // Scratch space for RawSession reads: sessions read from a ready socket
-    // and parse at once, so one buffer per thread serves them all.
-    std::vector<unsigned char>& read_buffer() { return read_buffer_; }
-    // Scratch space where RawSession lays out small frames for one sendmsg.
-    std::vector<unsigned char>& write_buffer() { return write_buffer_; }
+    std::vector<unsigned char>& read_buffer() override { return read_buffer_; }
+    std::vector<unsigned char>& write_buffer() override { return write_buffer_; }
     // The epoll set of this worker's RawSession sockets.
-    Poller& poller() { return poller_; }
-    // Corking: a session that queued frames is written once, at the end of
-    // the round (after a batch of commands, or after the ready handlers), so
-    // frames queued together leave in one syscall.
-    void defer_write(std::shared_ptr<Session> session);
+    Poller& poller() override { return poller_; }
+    // The round's writes run after a batch of commands, or after the ready
+    // handlers.
+    void defer_write(std::shared_ptr<Session> session) override;
+    void post(std::function<void()> task) override;
+    std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,
+                                           std::function<void()> callback) override;
     const TopicTable& topics() const { return topics_; }
-    WorkerStats& stats() { return stats_; }
+    WorkerStats& stats() override { return stats_; }
     const WorkerStats& stats() const { return stats_; }
 
     // Fans a published message out to this worker's subscribers of `topic`.
     void publish(const std::string& topic, const OutboundMessage& message, ConnectionId exclude);
     // Inbound backpressure: a session whose read was not re-armed.
-    void pause(std::shared_ptr<Session> session);
+    void pause(std::shared_ptr<Session> session) override;
     void resume_paused();
     // Runs a batch of JS-issued commands in order (on this thread).
     void run(std::vector<Command>& commands);
@@ -65,7 +65,7 @@ public:
     // Takes ownership of a freshly accepted socket (on this thread).
     void adopt(Socket socket);
     // Called by a session when it has finished, on this thread.
-    void session_finished(ConnectionId id);
+    void session_finished(ConnectionId id) override;
     // Closes every session with 1001; after `grace`, drops those still open.
     // The thread exits once no session is left.
     void begin_shutdown(std::chrono::milliseconds grace);

@@ -23,21 +23,16 @@
 
 #include "hyphae/connection_status.hpp"
 #include "hyphae/frame_parser.hpp"
+#include "hyphae/handoff.hpp"
 #include "hyphae/poller.hpp"
 #include "hyphae/session.hpp"
+#include "hyphae/session_host.hpp"
 
 namespace hyphae {
 
 class RawSession final : public Session, private Poller::Client {
 public:
-    struct Handoff {
-        Socket socket;
-        std::shared_ptr<ConnectionStatus> status;
-        bool counted = false;  // in the server's connection counts
-        net::ip::address peer;
-    };
-
-    RawSession(Worker& owner, ConnectionId id, Handoff handoff);
+    RawSession(SessionHost& owner, ConnectionId id, Handoff handoff);
     ~RawSession() override;
 
     // Reports the open event, parses bytes that arrived with the upgrade
@@ -104,7 +99,7 @@ private:
     void end_linger();
     void close_socket();
 
-    Worker& owner_;
+    SessionHost& owner_;
     int fd_ = -1;  // from open() on: open means registered in the Poller
     std::shared_ptr<ConnectionStatus> status_;
     FrameParser parser_;
@@ -116,8 +111,8 @@ private:
     // shows (updated after each write, not per delivery).
     std::size_t published_queued_ = 0;
     std::size_t published_shown_ = 0;
-    std::optional<Ending> ending_;                    // set: finish when the queue is written
-    std::unique_ptr<net::steady_timer> close_timer_;  // only while closing or lingering
+    std::optional<Ending> ending_;            // set: finish when the queue is written
+    std::unique_ptr<HostTimer> close_timer_;  // only while closing or lingering
     // Holds the session while it lingers, when nothing else does.
     std::shared_ptr<RawSession> lingering_;
     net::ip::address peer_;

@@ -1,0 +1,153 @@
+#pragma once
+// Same-thread mode: plain connections served on the JS thread. The io
+// threads still accept, do the HTTP handshake, TLS, permessage-deflate and
+// idleTimeout connections; a plain connection whose handshake is done is
+// handed over here (ConnectionAdopter) and from then on is read, parsed,
+// dispatched to JS and written on the JS thread: no thread hand-off and no
+// context switch per message (docs/architecture.md, BENCHMARKS.md).
+//
+// The sessions' epoll set is one uv_poll in Node's loop; their timers are
+// uv_timers; deferred work (posted tasks, the round's writes, events for
+// JS) runs at the end of each loop callback that produced it, or in a
+// uv_check when it was produced by a JS call.
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "hyphae/command.hpp"
+#include "hyphae/handoff.hpp"
+#include "hyphae/poller.hpp"
+#include "hyphae/registry.hpp"
+#include "hyphae/session.hpp"
+#include "hyphae/session_host.hpp"
+#include "hyphae/topic_table.hpp"
+
+namespace hyphae::binding {
+
+class JsLoop final : public SessionHost, public ConnectionAdopter {
+public:
+    struct Hooks {
+        // Delivers the events queued in the sink to JS now (called outside
+        // any JS call, from a loop callback).
+        std::function<void()> dispatch_events;
+        // After begin_shutdown(): the last connection has finished.
+        std::function<void()> finished;
+    };
+
+    JsLoop(uv_loop_t* loop, Hooks hooks);
+    ~JsLoop() override;
+    JsLoop(const JsLoop&) = delete;
+    JsLoop& operator=(const JsLoop&) = delete;
+
+    // JS thread, before the server listens: the settings and sink to serve
+    // with. The server owns them (and this loop, through them) and outlives
+    // every use: close() comes before the server is destroyed.
+    void attach(const ServerContext& context);
+
+    // io threads.
+    void adopt(ConnectionId id, Handoff handoff, ConnectionInfo info,
+               std::string early_bytes) override;
+
+    // JS thread. Runs a batch of commands for this loop's connections (and
+    // publishes to its subscribers), then writes what they queued.
+    void run(std::vector<Command>& commands);
+    void resume_paused();
+    // Closes every connection with 1001; after `grace`, drops those left.
+    void begin_shutdown(std::chrono::milliseconds grace);
+    // After the io threads are joined: drops every connection without
+    // events and releases the loop's handles.
+    void close();
+
+    const TopicTable& topics() const { return topics_; }
+    const WorkerStats& stats() const { return stats_; }
+    std::size_t connection_count() const { return sessions_.size(); }
+
+    // SessionHost (JS thread).
+    const ServerContext& context() const override { return *context_; }
+    EventSink& events() override { return events_; }
+    WorkerStats& stats() override { return stats_; }
+    std::vector<unsigned char>& read_buffer() override { return read_buffer_; }
+    std::vector<unsigned char>& write_buffer() override { return write_buffer_; }
+    Poller& poller() override { return poller_; }
+    void defer_write(std::shared_ptr<Session> session) override;
+    void pause(std::shared_ptr<Session> session) override;
+    void post(std::function<void()> task) override;
+    std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,
+                                           std::function<void()> callback) override;
+    void session_finished(ConnectionId id) override;
+
+private:
+    class Timer;
+    struct TimerHandle;
+    struct Adoption {
+        ConnectionId id;
+        Handoff handoff;
+        ConnectionInfo info;
+        std::string early_bytes;
+    };
+    // Forwards to the server's sink and has the events dispatched this round.
+    class LoopSink : public EventSink {
+    public:
+        explicit LoopSink(JsLoop& owner) : owner_(owner) {}
+        void on_open(ConnectionInfo info) override;
+        bool on_message(ConnectionId id, std::string payload, bool binary) override;
+        void on_drain(ConnectionId id) override;
+        void on_error(ConnectionId id, std::string what) override;
+        void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
+        void on_server_closed() override {}
+
+    private:
+        JsLoop& owner_;
+    };
+
+    // Runs deferred work until none is left (not reentrant).
+    void settle();
+    // Deferred work was produced: settle at the end of this callback, or in
+    // the check phase when not inside one.
+    void request_settle();
+    void take_adoptions();
+    void reject(Adoption& adoption);
+    void write_deferred();
+    void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
+    void terminate_all();
+    void check_finished();
+
+    uv_loop_t* loop_;
+    Hooks hooks_;
+    const ServerContext* context_ = nullptr;
+    // libuv handles live apart from this object: they are freed by their
+    // close callbacks, which run after this object may be gone.
+    uv_poll_t* poll_ = nullptr;
+    uv_async_t* async_ = nullptr;
+    uv_check_t* check_ = nullptr;
+    uv_idle_t* idle_ = nullptr;
+    Poller poller_;
+    Registry sessions_;
+    TopicTable topics_;
+    WorkerStats stats_;
+    LoopSink events_{*this};
+    std::unordered_set<TimerHandle*> timers_;
+    std::vector<std::function<void()>> tasks_;
+    std::vector<std::shared_ptr<Session>> deferred_writes_;
+    std::vector<std::shared_ptr<Session>> writing_;
+    std::vector<std::shared_ptr<Session>> paused_;
+    std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
+    std::vector<unsigned char> write_buffer_ = std::vector<unsigned char>(64 * 1024);
+    std::unique_ptr<HostTimer> heartbeat_timer_;
+    std::unique_ptr<HostTimer> shutdown_timer_;
+    std::mutex inbox_mutex_;
+    std::vector<Adoption> inbox_;  // guarded by inbox_mutex_
+    bool settling_ = false;
+    bool check_started_ = false;
+    bool events_pending_ = false;
+    bool stopping_ = false;
+    bool finished_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace hyphae::binding

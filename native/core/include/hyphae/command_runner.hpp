@@ -1,0 +1,21 @@
+#pragma once
+// Runs JS-issued commands against one thread's sessions and topics: shared
+// by the io threads (Worker) and the JS thread's loop (same-thread mode).
+#include <string>
+#include <vector>
+
+#include "hyphae/command.hpp"
+#include "hyphae/registry.hpp"
+#include "hyphae/topic_table.hpp"
+
+namespace hyphae {
+
+// Fans a published message out to the subscribers of `topic` in `topics`.
+void publish_to(const TopicTable& topics, const std::string& topic, const OutboundMessage& message,
+                ConnectionId exclude);
+// Runs a batch in order; commands for connections gone already are dropped.
+void run_commands(std::vector<Command>& commands, Registry& sessions, TopicTable& topics);
+// One heartbeat round over `sessions`: pings, or the check that follows them.
+void heartbeat_round(const Registry& sessions, bool check);
+
+}  // namespace hyphae

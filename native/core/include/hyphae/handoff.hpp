@@ -1,0 +1,33 @@
+#pragma once
+// A connection whose opening handshake is done, on its way from the session
+// that did the handshake to the one that serves its frames (RawSession),
+// possibly on another thread.
+#include <memory>
+#include <string>
+
+#include "hyphae/asio.hpp"
+#include "hyphae/connection_id.hpp"
+#include "hyphae/connection_status.hpp"
+#include "hyphae/event_sink.hpp"
+
+namespace hyphae {
+
+struct Handoff {
+    int fd = -1;  // the socket, released from asio (non-blocking)
+    std::shared_ptr<ConnectionStatus> status;
+    bool counted = false;  // in the server's connection counts
+    net::ip::address peer;
+};
+
+// A host outside the server's io threads that serves plain connections once
+// their handshake is done: the JS thread's loop (same-thread mode).
+class ConnectionAdopter {
+public:
+    virtual ~ConnectionAdopter() = default;
+    // Any io thread. Takes over the connection; reporting its open event,
+    // with `info`, and parsing `early_bytes` are the adopter's from here on.
+    virtual void adopt(ConnectionId id, Handoff handoff, ConnectionInfo info,
+                       std::string early_bytes) = 0;
+};
+
+}  // namespace hyphae
