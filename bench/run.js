@@ -67,6 +67,8 @@ function contenders() {
   const node = (file) => ({ command: process.execPath, args: [path.join(root, 'bench/servers', file)] });
   const list = [
     { name: 'hyphae', echo: node('hyphae-echo.js'), fanout: node('hyphae-fanout.js') },
+    // The same servers with sameThread as the default (HYPHAE_SAME_THREAD).
+    { name: 'hyphae-st', env: { HYPHAE_SAME_THREAD: '1' }, echo: node('hyphae-echo.js'), fanout: node('hyphae-fanout.js') },
     { name: 'ws', echo: node('ws-echo.js'), fanout: node('ws-fanout.js') },
   ];
   const bun = bunBinary();
@@ -87,7 +89,7 @@ function procStats(pid) {
 async function runOnce(contender, scenario, generator) {
   const program = contender[scenario.servers];
   const [command, args] = pinned(1, program.command, program.args);
-  const server = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...contender.env } });
   const [line] = await once(createInterface({ input: server.stdout }), 'line');
   const port = Number(line.split(' ')[1]);
   const before = procStats(server.pid);
@@ -158,13 +160,15 @@ for (const scenario of scenarios) {
     );
   }
 }
-console.log('\n| scenario | hyphae/ws | hyphae/Bun | target |');
-console.log('|---|---:|---:|---|');
+console.log('\n| scenario | hyphae/ws | hyphae/Bun | hyphae-st/ws | hyphae-st/Bun | target |');
+console.log('|---|---:|---:|---:|---:|---|');
 for (const scenario of scenarios) {
   const s = summary[scenario.name] ?? {};
-  const ratio = (other) => (s.hyphae && s[other] ? (s.hyphae.value / s[other].value).toFixed(2) : 'n/a');
+  const ratio = (mine, other) => (s[mine] && s[other] ? (s[mine].value / s[other].value).toFixed(2) : 'n/a');
   const note = scenario.better === 'lower' ? ' (lower is better)' : '';
-  console.log(`| ${scenario.name} | ${ratio('ws')} | ${ratio('bun')} | ${scenario.target}${note} |`);
+  console.log(
+    `| ${scenario.name} | ${ratio('hyphae', 'ws')} | ${ratio('hyphae', 'bun')} | ${ratio('hyphae-st', 'ws')} | ${ratio('hyphae-st', 'bun')} | ${scenario.target}${note} |`,
+  );
 }
 const resultsDir = path.join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });

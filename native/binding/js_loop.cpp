@@ -76,7 +76,9 @@ private:
         JsLoop* owner = handle->owner;
         auto callback = std::move(handle->callback);
         handle->callback = nullptr;
+        if (owner) owner->in_callback_ = true;
         if (callback) callback();
+        if (owner) owner->in_callback_ = false;
         // `handle` may be closing now (its timer destroyed by the callback).
         if (owner) owner->settle();
     }
@@ -89,13 +91,17 @@ JsLoop::JsLoop(uv_loop_t* loop, Hooks hooks) : loop_(loop), hooks_(std::move(hoo
     uv_poll_init(loop_, poll_, poller_.fd());
     uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* handle, int, int) {
         auto* self = static_cast<JsLoop*>(handle->data);
+        self->in_callback_ = true;
         self->poller_.dispatch();
+        self->in_callback_ = false;
         self->settle();
     });
     async_ = new_handle<uv_async_t>(this);
     uv_async_init(loop_, async_, [](uv_async_t* handle) {
         auto* self = static_cast<JsLoop*>(handle->data);
+        self->in_callback_ = true;
         self->take_adoptions();
+        self->in_callback_ = false;
         self->settle();
     });
     check_ = new_handle<uv_check_t>(this);
@@ -155,15 +161,9 @@ void JsLoop::reject(Adoption& adoption) {
     if (adoption.handoff.counted) context_->counts->remove(adoption.handoff.peer);
 }
 
-void JsLoop::run(std::vector<Command>& commands) {
-    if (closed_) {
-        for (auto& command : commands) command.drop();
-        return;
-    }
-    run_commands(commands, sessions_, topics_);
-    // Issued from a dispatch: the settle loop around it writes. Otherwise
-    // (a timer, I/O of another kind) the frames leave now.
-    if (!settling_) write_deferred();
+void JsLoop::execute(Command& command) {
+    if (closed_) return command.drop();
+    run_command(command, sessions_, topics_);
 }
 
 void JsLoop::resume_paused() {
@@ -230,7 +230,7 @@ void JsLoop::settle() {
 }
 
 void JsLoop::request_settle() {
-    if (settling_ || closed_ || check_started_) return;
+    if (settling_ || in_callback_ || closed_ || check_started_) return;
     check_started_ = true;
     // The idle handle keeps this loop turn from blocking in poll, so the
     // check phase comes at once.

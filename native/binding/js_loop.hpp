@@ -53,9 +53,11 @@ public:
     void adopt(ConnectionId id, Handoff handoff, ConnectionInfo info,
                std::string early_bytes) override;
 
-    // JS thread. Runs a batch of commands for this loop's connections (and
-    // publishes to its subscribers), then writes what they queued.
-    void run(std::vector<Command>& commands);
+    // JS thread. Runs a command for one of this loop's connections (or a
+    // publish to its subscribers) at once; what it queues is written at the
+    // end of the dispatch it was issued from, or in this loop turn's check
+    // phase. Nothing calls back into JS from here: events go to the sink.
+    void execute(Command& command);
     void resume_paused();
     // Closes every connection with 1001; after `grace`, drops those left.
     void begin_shutdown(std::chrono::milliseconds grace);
@@ -143,6 +145,8 @@ private:
     std::mutex inbox_mutex_;
     std::vector<Adoption> inbox_;  // guarded by inbox_mutex_
     bool settling_ = false;
+    // Inside one of this loop's libuv callbacks, which settles at its end.
+    bool in_callback_ = false;
     bool check_started_ = false;
     bool events_pending_ = false;
     bool stopping_ = false;

@@ -484,6 +484,8 @@ unsigned ServerWrap::slot_of(ConnectionId id, const ConnectionStatus* status) co
 
 void ServerWrap::stage(unsigned slot, Command command) {
     if (slot >= staged_.size()) return;
+    // Connections on this thread: no batch to hand over, the command runs now.
+    if (js_loop_ && slot == staged_.size() - 1) return js_loop_->execute(command);
     staged_[slot].push_back(std::move(command));
     if (dispatching_ || flush_scheduled_) return;  // flushed after the dispatch / by the microtask
     if (schedule_flush_.IsEmpty()) return flush_staged();
@@ -500,11 +502,6 @@ void ServerWrap::flush_staged() {
     if (!server_) return;
     for (unsigned slot = 0; slot < staged_.size(); ++slot) {
         if (staged_[slot].empty()) continue;
-        if (js_loop_ && slot == staged_.size() - 1) {
-            auto batch = std::exchange(staged_[slot], {});
-            js_loop_->run(batch);
-            continue;
-        }
         server_->submit(slot, std::exchange(staged_[slot], {}));
     }
 }

@@ -14,43 +14,41 @@ void publish_to(const TopicTable& topics, const std::string& topic, const Outbou
     }
 }
 
-void run_commands(std::vector<Command>& commands, Registry& sessions, TopicTable& topics) {
-    for (auto& command : commands) {
-        if (command.kind == Command::Kind::publish) {
-            publish_to(topics, *command.text, command.message, command.id);
-            continue;
-        }
-        const auto session = sessions.find(command.id);
-        if (!session) {
-            command.drop();  // gone already
-            continue;
-        }
-        switch (command.kind) {
-            case Command::Kind::send:
-                session->send(std::move(command.message), command.status != nullptr);
-                break;
-            case Command::Kind::close:
-                session->close(command.code, *command.text);
-                break;
-            case Command::Kind::ping:
-                session->ping(*command.text);
-                break;
-            case Command::Kind::terminate:
-                session->terminate();
-                break;
-            case Command::Kind::subscribe:
-                if (session->is_open()) topics.subscribe(*command.text, command.id, session.get());
-                break;
-            case Command::Kind::unsubscribe:
-                topics.unsubscribe(*command.text, command.id);
-                break;
-            case Command::Kind::publish:
-                break;
-            case Command::Kind::decide_upgrade:
-                session->decide_upgrade(std::move(*command.decision));
-                break;
-        }
+void run_command(Command& command, Registry& sessions, TopicTable& topics) {
+    if (command.kind == Command::Kind::publish) {
+        return publish_to(topics, *command.text, command.message, command.id);
     }
+    const auto session = sessions.find(command.id);
+    if (!session) return command.drop();  // gone already
+    switch (command.kind) {
+        case Command::Kind::send:
+            session->send(std::move(command.message), command.status != nullptr);
+            break;
+        case Command::Kind::close:
+            session->close(command.code, *command.text);
+            break;
+        case Command::Kind::ping:
+            session->ping(*command.text);
+            break;
+        case Command::Kind::terminate:
+            session->terminate();
+            break;
+        case Command::Kind::subscribe:
+            if (session->is_open()) topics.subscribe(*command.text, command.id, session.get());
+            break;
+        case Command::Kind::unsubscribe:
+            topics.unsubscribe(*command.text, command.id);
+            break;
+        case Command::Kind::publish:
+            break;
+        case Command::Kind::decide_upgrade:
+            session->decide_upgrade(std::move(*command.decision));
+            break;
+    }
+}
+
+void run_commands(std::vector<Command>& commands, Registry& sessions, TopicTable& topics) {
+    for (auto& command : commands) run_command(command, sessions, topics);
 }
 
 void heartbeat_round(const Registry& sessions, bool check) {

@@ -13,7 +13,9 @@ namespace hyphae {
 // Fans a published message out to the subscribers of `topic` in `topics`.
 void publish_to(const TopicTable& topics, const std::string& topic, const OutboundMessage& message,
                 ConnectionId exclude);
-// Runs a batch in order; commands for connections gone already are dropped.
+// Runs one command; a command for a connection gone already is dropped.
+void run_command(Command& command, Registry& sessions, TopicTable& topics);
+// Runs a batch in order.
 void run_commands(std::vector<Command>& commands, Registry& sessions, TopicTable& topics);
 // One heartbeat round over `sessions`: pings, or the check that follows them.
 void heartbeat_round(const Registry& sessions, bool check);
