@@ -32,6 +32,7 @@ export const IDLE_CORE_STATS = Object.freeze({
   readsPaused: 0,
   tlsHandshakesFailed: 0,
   pingTimeouts: 0,
+  sameThreadConnections: 0,
 });
 
 // An upgrade verdict that accepts: true, nothing, or an object without a status.

@@ -215,6 +215,8 @@ export interface ServerStats {
   tlsHandshakesFailed: number;
   /** Connections dropped because they did not answer a heartbeat ping within pingTimeout. */
   pingTimeouts: number;
+  /** Open connections served on the JS thread now (sameThread). */
+  sameThreadConnections: number;
   connections: number;
   topics: number;
   subscriptions: number;
