@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { ErrorCodes, HyphaeError } from './errors.js';
 
 const require = createRequire(import.meta.url);
-const addonPath = '../build/Release/hyphae.node';
+// HYPHAE_ADDON: another build of the addon (the sanitizer run of the tests,
+// scripts/test-js-sanitized).
+const addonPath = process.env.HYPHAE_ADDON ?? '../build/Release/hyphae.node';
 
 function load() {
   try {

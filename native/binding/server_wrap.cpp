@@ -195,6 +195,7 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     if (server_)
         throw coded_error(env, "The server is already listening", "ERR_HYPHAE_ALREADY_LISTENING");
 
+    closed_loop_.reset();
     pump_ = std::make_shared<EventPump>(inbound_high_water_);
     pump_->set_resume([this] {
         if (server_) server_->resume_reading();
@@ -543,7 +544,10 @@ void ServerWrap::on_stopped() {
     server_->join();
     if (js_loop_) js_loop_->close();
     server_.reset();
-    js_loop_.reset();
+    // This may run inside the loop's own dispatch (its last close event
+    // came with server_closed): the closed loop is freed at the next
+    // listen() or with this object, not under its caller.
+    closed_loop_ = std::move(js_loop_);
     pump_->release();
     if (cleanup_) {
         cleanup_->Remove(Env());

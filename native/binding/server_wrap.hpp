@@ -64,6 +64,7 @@ private:
     // Same-thread mode: plain connections are served on this thread.
     bool same_thread_ = false;
     std::shared_ptr<JsLoop> js_loop_;
+    std::shared_ptr<JsLoop> closed_loop_;  // see on_stopped()
     std::optional<Napi::AsyncContext> async_context_;
     std::optional<Napi::Env::CleanupHook<void (*)(ServerWrap*), ServerWrap>> cleanup_;
     bool referenced_ = true;
