@@ -257,6 +257,13 @@ void JsLoop::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
         const auto interval = context_->options.ping_interval;
         // As on the io threads (Worker::schedule_heartbeat).
         const auto timeout = std::min(context_->options.ping_timeout, interval);
+        if (check) {
+            // Timers run before the loop polls: after a stall of the JS
+            // thread, answers that arrived during it are still unread.
+            // Read them first (an io thread would have read them on time).
+            for (int batch = 0; batch < 64 && poller_.dispatch() == Poller::kBatch; ++batch) {
+            }
+        }
         heartbeat_round(sessions_, check);
         schedule_heartbeat(check ? interval - timeout : timeout, !check);
     });

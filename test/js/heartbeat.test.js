@@ -57,6 +57,31 @@ describe('heartbeat: pingInterval / pingTimeout', () => {
     expect(fixture.server.connectionCount).toBe(1);
   });
 
+  // The pong arrives while the JS thread is stalled (here by the test
+  // itself, between the ping and the check). With sameThread the socket is
+  // read on that thread, so the check must read what is waiting before it
+  // judges; on an io thread the pong is read on time anyway.
+  it.each([false, true])('a pong that arrived while the JS thread was stalled counts (sameThread: %s)', async (sameThread) => {
+    fixture = await startEchoServer({ sameThread, pingInterval: 400, pingTimeout: 100 });
+    const client = await open();
+    let stalls = 0;
+    // Three stalled rounds, then one more ping so the third check has run;
+    // a dropped connection fails at once.
+    const fourPings = new Promise((resolve, reject) => {
+      client.once('close', (code, reason) => reject(new Error(`dropped: ${code} ${reason}`)));
+      client.on('ping', () => {
+        if (++stalls === 4) return resolve();
+        // ws has written the pong already; hold the thread past the check
+        // (due 100 ms after the ping), not into the next ping (400 ms).
+        const until = performance.now() + 200;
+        while (performance.now() < until);
+      });
+    });
+    await fourPings;
+    expect(client.readyState).toBe(WebSocket.OPEN);
+    expect(fixture.server.stats().pingTimeouts).toBe(0);
+  });
+
   it('counts any frame from the peer as an answer', async () => {
     fixture = await startEchoServer({ pingInterval: 100, pingTimeout: 100 });
     const chatty = await open({ autoPong: false });

@@ -9,9 +9,6 @@ namespace hyphae {
 
 namespace {
 
-// Events taken from the kernel per round; more stay ready for the next one.
-constexpr std::size_t kBatch = 256;
-
 int create_epoll() {
     const int fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -71,14 +68,16 @@ void Poller::on_wake(std::uint64_t generation, beast::error_code ec) {
     if (clients_ > 0 && !armed_) arm();
 }
 
-void Poller::dispatch() {
+std::size_t Poller::dispatch() {
     const int got = ::epoll_wait(fd_, ready_.data(), static_cast<int>(kBatch), 0);
     count_ = got > 0 ? static_cast<std::size_t>(got) : 0;
+    const std::size_t taken = count_;
     for (next_ = 0; next_ < count_;) {
         const epoll_event& event = ready_[next_++];
         if (event.data.ptr != nullptr) static_cast<Client*>(event.data.ptr)->on_ready(event.events);
     }
     next_ = count_ = 0;
+    return taken;
 }
 
 }  // namespace hyphae

@@ -31,6 +31,9 @@ public:
         ~Client() = default;
     };
 
+    // Events taken from the kernel per dispatch(); more stay ready.
+    static constexpr std::size_t kBatch = 256;
+
     explicit Poller(net::io_context& io);
     Poller();
     ~Poller();
@@ -40,8 +43,8 @@ public:
     // The epoll descriptor: readable when some socket is ready.
     int fd() const { return fd_; }
     // Takes the ready events from the kernel (without blocking) and hands
-    // them to their clients.
-    void dispatch();
+    // them to their clients. Returns how many were taken (at most one batch).
+    std::size_t dispatch();
 
     // Registers `fd`; readiness already present is reported too. Returns
     // false (errno set) when epoll refuses it.
