@@ -161,7 +161,6 @@ void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pum
 
 void EventPump::dispatch_now(Napi::Env env, Napi::Function dispatcher, napi_async_context context) {
     if (head_.load(std::memory_order_acquire) == nullptr) return;
-    Napi::HandleScope scope(env);
     // Closing the scope runs process.nextTick callbacks and microtasks, as
     // after any callback from Node's loop.
     Napi::CallbackScope callback_scope(env, context);

@@ -51,9 +51,10 @@ public:
     // JS thread. Called after the batch holding server_closed was taken and
     // before it is dispatched, so the owner can join its io threads first.
     void set_on_server_closed(std::function<void()> fn) { on_server_closed_ = std::move(fn); }
-    // JS thread, from a libuv callback (outside any JS call): delivers the
-    // queued events now, as the thread-safe function's call would, with
-    // microtasks run after. Same-thread mode calls this once per loop turn.
+    // JS thread, from a libuv callback (outside any JS call) and inside the
+    // caller's HandleScope: delivers the queued events now, as the
+    // thread-safe function's call would, with microtasks run after.
+    // Same-thread mode calls this once per loop turn.
     void dispatch_now(Napi::Env env, Napi::Function dispatcher, napi_async_context context);
     // JS thread. Lets go of the thread-safe function; no producer may push after.
     void release();

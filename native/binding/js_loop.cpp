@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-
 #include "hyphae/close_codes.hpp"
 #include "hyphae/command_runner.hpp"
 #include "hyphae/raw_session.hpp"
@@ -74,13 +72,19 @@ private:
     static void fire(uv_timer_t* timer) {
         auto* handle = static_cast<TimerHandle*>(timer->data);
         JsLoop* owner = handle->owner;
-        auto callback = std::move(handle->callback);
-        handle->callback = nullptr;
-        if (owner) owner->in_callback_ = true;
-        if (callback) callback();
-        if (owner) owner->in_callback_ = false;
-        // `handle` may be closing now (its timer destroyed by the callback).
-        if (owner) owner->settle();
+        if (owner == nullptr) return;
+        owner->from_loop([owner, handle] {
+            // libuv runs timers before it polls: after a stall of the JS
+            // thread, what the peers sent meanwhile (a pong, a close answer,
+            // a FIN) is still unread. Read it first, as an io thread would
+            // have; it may settle what this timer was for (and cancel it).
+            owner->read_waiting_input();
+            // `handle` stays valid until its close callback, even if the
+            // timer was destroyed meanwhile.
+            auto callback = std::move(handle->callback);
+            handle->callback = nullptr;
+            if (callback) callback();
+        });
     }
 
     TimerHandle* handle_;
@@ -91,18 +95,12 @@ JsLoop::JsLoop(uv_loop_t* loop, Hooks hooks) : loop_(loop), hooks_(std::move(hoo
     uv_poll_init(loop_, poll_, poller_.fd());
     uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* handle, int, int) {
         auto* self = static_cast<JsLoop*>(handle->data);
-        self->in_callback_ = true;
-        self->poller_.dispatch();
-        self->in_callback_ = false;
-        self->settle();
+        self->from_loop([self] { self->poller_.dispatch(); });
     });
     async_ = new_handle<uv_async_t>(this);
     uv_async_init(loop_, async_, [](uv_async_t* handle) {
         auto* self = static_cast<JsLoop*>(handle->data);
-        self->in_callback_ = true;
-        self->take_adoptions();
-        self->in_callback_ = false;
-        self->settle();
+        self->from_loop([self] { self->take_adoptions(); });
     });
     check_ = new_handle<uv_check_t>(this);
     uv_check_init(loop_, check_);
@@ -167,18 +165,16 @@ void JsLoop::execute(Command& command) {
 }
 
 void JsLoop::resume_paused() {
-    auto paused = std::move(paused_);
-    paused_.clear();
-    for (const auto& session : paused) session->resume_reading();
+    lists_.resume_paused();
 }
 
 void JsLoop::defer_write(std::shared_ptr<Session> session) {
-    deferred_writes_.push_back(std::move(session));
+    lists_.defer_write(std::move(session));
     request_settle();
 }
 
 void JsLoop::pause(std::shared_ptr<Session> session) {
-    paused_.push_back(std::move(session));
+    lists_.pause(std::move(session));
 }
 
 void JsLoop::post(std::function<void()> task) {
@@ -193,13 +189,24 @@ std::unique_ptr<HostTimer> JsLoop::start_timer(std::chrono::milliseconds delay,
 
 void JsLoop::session_finished(ConnectionId id) {
     topics_.remove_connection(id);
-    if (!paused_.empty()) {
-        std::erase_if(paused_, [id](const auto& session) { return session->id() == id; });
-    }
+    lists_.forget(id);
     sessions_.remove(id);
     // After the caller has reported the close: the end of the server comes
     // after the last connection's close event.
     if (stopping_) post([this] { check_finished(); });
+}
+
+template <class Work>
+void JsLoop::from_loop(Work work) {
+    in_callback_ = true;
+    work();
+    in_callback_ = false;
+    settle();
+}
+
+void JsLoop::read_waiting_input() {
+    for (int batch = 0; batch < 64 && poller_.dispatch() == Poller::kBatch; ++batch) {
+    }
 }
 
 void JsLoop::settle() {
@@ -214,8 +221,8 @@ void JsLoop::settle() {
             tasks.clear();
             worked = true;
         }
-        if (!deferred_writes_.empty()) {
-            write_deferred();
+        if (lists_.writes_waiting()) {
+            lists_.write_deferred();
             worked = true;
         }
         if (events_pending_) {
@@ -226,7 +233,7 @@ void JsLoop::settle() {
         if (!worked) break;
     }
     settling_ = false;
-    if (!tasks_.empty() || !deferred_writes_.empty() || events_pending_) request_settle();
+    if (!tasks_.empty() || lists_.writes_waiting() || events_pending_) request_settle();
 }
 
 void JsLoop::request_settle() {
@@ -244,28 +251,10 @@ void JsLoop::request_settle() {
     });
 }
 
-void JsLoop::write_deferred() {
-    // Writing never defers another write, so one pass empties the list.
-    writing_.swap(deferred_writes_);
-    for (const auto& session : writing_) session->write_deferred();
-    writing_.clear();
-}
-
 void JsLoop::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
     heartbeat_timer_ = start_timer(delay, [this, check] {
         if (stopping_) return;
-        const auto interval = context_->options.ping_interval;
-        // As on the io threads (Worker::schedule_heartbeat).
-        const auto timeout = std::min(context_->options.ping_timeout, interval);
-        if (check) {
-            // Timers run before the loop polls: after a stall of the JS
-            // thread, answers that arrived during it are still unread.
-            // Read them first (an io thread would have read them on time).
-            for (int batch = 0; batch < 64 && poller_.dispatch() == Poller::kBatch; ++batch) {
-            }
-        }
-        heartbeat_round(sessions_, check);
-        schedule_heartbeat(check ? interval - timeout : timeout, !check);
+        schedule_heartbeat(heartbeat_round(sessions_, context_->options, check), !check);
     });
 }
 
@@ -284,7 +273,7 @@ void JsLoop::begin_shutdown(std::chrono::milliseconds grace) {
 
 void JsLoop::terminate_all() {
     for (const auto& session : sessions_.snapshot()) session->terminate();
-    paused_.clear();
+    lists_.drop_paused();
 }
 
 void JsLoop::check_finished() {
@@ -322,43 +311,42 @@ void JsLoop::close() {
     for (auto* handle : timers_) handle->owner = nullptr;
     timers_.clear();
     tasks_.clear();
-    deferred_writes_.clear();
-    paused_.clear();
+    lists_.clear();
     close_handle(poll_);
     close_handle(async_);
     close_handle(check_);
     close_handle(idle_);
 }
 
+void JsLoop::note_event() {
+    events_pending_ = true;
+    request_settle();
+}
+
 void JsLoop::LoopSink::on_open(ConnectionInfo info) {
     owner_.context_->sink->on_open(std::move(info));
-    owner_.events_pending_ = true;
-    owner_.request_settle();
+    owner_.note_event();
 }
 
 bool JsLoop::LoopSink::on_message(ConnectionId id, std::string payload, bool binary) {
     const bool keep_reading = owner_.context_->sink->on_message(id, std::move(payload), binary);
-    owner_.events_pending_ = true;
-    owner_.request_settle();
+    owner_.note_event();
     return keep_reading;
 }
 
 void JsLoop::LoopSink::on_drain(ConnectionId id) {
     owner_.context_->sink->on_drain(id);
-    owner_.events_pending_ = true;
-    owner_.request_settle();
+    owner_.note_event();
 }
 
 void JsLoop::LoopSink::on_error(ConnectionId id, std::string what) {
     owner_.context_->sink->on_error(id, std::move(what));
-    owner_.events_pending_ = true;
-    owner_.request_settle();
+    owner_.note_event();
 }
 
 void JsLoop::LoopSink::on_close(ConnectionId id, std::uint16_t code, std::string reason) {
     owner_.context_->sink->on_close(id, code, std::move(reason));
-    owner_.events_pending_ = true;
-    owner_.request_settle();
+    owner_.note_event();
 }
 
 }  // namespace hyphae::binding

@@ -25,6 +25,7 @@
 #include "hyphae/registry.hpp"
 #include "hyphae/session.hpp"
 #include "hyphae/session_host.hpp"
+#include "hyphae/session_lists.hpp"
 #include "hyphae/topic_table.hpp"
 
 namespace hyphae::binding {
@@ -107,6 +108,14 @@ private:
         JsLoop& owner_;
     };
 
+    // Runs `work` as a callback of this loop: deferred work it produces is
+    // settled once, at its end.
+    template <class Work>
+    void from_loop(Work work);
+    // Reads every socket that has input waiting.
+    void read_waiting_input();
+    // An event went to the sink: JS gets it this round.
+    void note_event();
     // Runs deferred work until none is left (not reentrant).
     void settle();
     // Deferred work was produced: settle at the end of this callback, or in
@@ -114,7 +123,6 @@ private:
     void request_settle();
     void take_adoptions();
     void reject(Adoption& adoption);
-    void write_deferred();
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
     void terminate_all();
     void check_finished();
@@ -135,9 +143,7 @@ private:
     LoopSink events_{*this};
     std::unordered_set<TimerHandle*> timers_;
     std::vector<std::function<void()>> tasks_;
-    std::vector<std::shared_ptr<Session>> deferred_writes_;
-    std::vector<std::shared_ptr<Session>> writing_;
-    std::vector<std::shared_ptr<Session>> paused_;
+    SessionLists lists_;
     std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
     std::vector<unsigned char> write_buffer_ = std::vector<unsigned char>(64 * 1024);
     std::unique_ptr<HostTimer> heartbeat_timer_;

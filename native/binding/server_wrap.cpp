@@ -226,8 +226,7 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
         }
         server_ = std::make_unique<Server>(options_, pump_, js_loop_);
         if (js_loop_) js_loop_->attach(*server_->context());
-        // One slot per io thread, and one for the JS thread's connections.
-        staged_.assign(server_->thread_count() + (js_loop_ ? 1 : 0), {});
+        staged_.assign(server_->thread_count(), {});
         endpoint = server_->listen();
     } catch (const TlsConfigError& failure) {
         // Invalid TLS material: nothing was started.
@@ -287,9 +286,9 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
     command.kind = Command::Kind::send;
     command.id = id;
     command.message = OutboundMessage{make_payload(std::move(bytes)), binary};
-    const unsigned slot = slot_of(id, status.get());
+    const ConnectionStatus& where = *status;
     command.status = std::move(status);
-    stage(slot, std::move(command));
+    stage(id, where, std::move(command));
     if (limit != 0 && before + static_cast<std::int64_t>(queued) > limit)
         return Napi::Number::New(env, -1);
     return Napi::Number::New(env, static_cast<double>(queued));
@@ -314,7 +313,7 @@ Napi::Value ServerWrap::subscription(const Napi::CallbackInfo& info, bool subscr
     command.kind = subscribe ? Command::Kind::subscribe : Command::Kind::unsubscribe;
     command.id = id;
     command.text = std::make_shared<const std::string>(info[1].As<Napi::String>().Utf8Value());
-    stage(slot_of(id, status.get()), std::move(command));
+    stage(id, *status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -402,7 +401,7 @@ Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {
     command.id = id;
     command.code = code;
     command.text = std::make_shared<const std::string>(std::move(reason));
-    stage(slot_of(id, status.get()), std::move(command));
+    stage(id, *status, std::move(command));
     return Napi::Boolean::New(env, true);
 }
 
@@ -413,7 +412,7 @@ Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
     Command command;
     command.kind = Command::Kind::terminate;
     command.id = id;
-    stage(slot_of(id, status.get()), std::move(command));
+    stage(id, *status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -430,7 +429,7 @@ Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
     command.kind = Command::Kind::ping;
     command.id = id;
     command.text = std::make_shared<const std::string>(std::move(payload));
-    stage(slot_of(id, status.get()), std::move(command));
+    stage(id, *status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -479,16 +478,16 @@ Napi::Value ServerWrap::flush(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
 }
 
-unsigned ServerWrap::slot_of(ConnectionId id, const ConnectionStatus* status) const {
-    if (status != nullptr && status->on_js_thread) return static_cast<unsigned>(staged_.size()) - 1;
-    return owner_thread(id);
+void ServerWrap::stage(ConnectionId id, const ConnectionStatus& status, Command command) {
+    // A connection served on this thread: no batch to hand over, the
+    // command runs now.
+    if (status.on_js_thread && js_loop_) return js_loop_->execute(command);
+    stage(owner_thread(id), std::move(command));
 }
 
-void ServerWrap::stage(unsigned slot, Command command) {
-    if (slot >= staged_.size()) return;
-    // Connections on this thread: no batch to hand over, the command runs now.
-    if (js_loop_ && slot == staged_.size() - 1) return js_loop_->execute(command);
-    staged_[slot].push_back(std::move(command));
+void ServerWrap::stage(unsigned worker, Command command) {
+    if (worker >= staged_.size()) return;
+    staged_[worker].push_back(std::move(command));
     if (dispatching_ || flush_scheduled_) return;  // flushed after the dispatch / by the microtask
     if (schedule_flush_.IsEmpty()) return flush_staged();
     flush_scheduled_ = true;
@@ -497,14 +496,18 @@ void ServerWrap::stage(unsigned slot, Command command) {
 
 void ServerWrap::stage_everywhere(const Command& command) {
     for (unsigned worker = 0; worker < staged_.size(); ++worker) stage(worker, command);
+    if (js_loop_) {
+        Command here = command;
+        js_loop_->execute(here);
+    }
 }
 
 void ServerWrap::flush_staged() {
     flush_scheduled_ = false;
     if (!server_) return;
-    for (unsigned slot = 0; slot < staged_.size(); ++slot) {
-        if (staged_[slot].empty()) continue;
-        server_->submit(slot, std::exchange(staged_[slot], {}));
+    for (unsigned worker = 0; worker < staged_.size(); ++worker) {
+        if (staged_[worker].empty()) continue;
+        server_->submit(worker, std::exchange(staged_[worker], {}));
     }
 }
 

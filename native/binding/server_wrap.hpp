@@ -45,10 +45,10 @@ private:
     // JS-issued operations are staged per io thread and handed over in one
     // batch per JS turn: after each dispatch, or from a microtask when they
     // were issued outside one.
-    // The staging slot of a connection: its io thread, or the last slot
-    // when it is served on the JS thread (same-thread mode).
-    unsigned slot_of(ConnectionId id, const ConnectionStatus* status) const;
-    void stage(unsigned slot, Command command);
+    // A command for a connection JS has seen open: staged for its io
+    // thread, or run at once when it is served on the JS thread.
+    void stage(ConnectionId id, const ConnectionStatus& status, Command command);
+    void stage(unsigned worker, Command command);
     void stage_everywhere(const Command& command);
     void flush_staged();
 

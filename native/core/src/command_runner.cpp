@@ -1,5 +1,7 @@
 #include "hyphae/command_runner.hpp"
 
+#include <algorithm>
+
 #include "hyphae/session.hpp"
 
 namespace hyphae {
@@ -51,7 +53,8 @@ void run_commands(std::vector<Command>& commands, Registry& sessions, TopicTable
     for (auto& command : commands) run_command(command, sessions, topics);
 }
 
-void heartbeat_round(const Registry& sessions, bool check) {
+std::chrono::milliseconds heartbeat_round(const Registry& sessions, const ServerOptions& options,
+                                          bool check) {
     for (const auto& session : sessions.snapshot()) {
         if (check) {
             session->heartbeat_check();
@@ -59,6 +62,11 @@ void heartbeat_round(const Registry& sessions, bool check) {
             session->heartbeat_ping();
         }
     }
+    // The check comes `timeout` after the pings, and at the latest just
+    // before the next round of pings.
+    const auto interval = options.ping_interval;
+    const auto timeout = std::min(options.ping_timeout, interval);
+    return check ? interval - timeout : timeout;
 }
 
 }  // namespace hyphae

@@ -64,9 +64,7 @@ void Worker::session_finished(ConnectionId id) {
     topics_.remove_connection(id);
     // Holding a finished session would keep its Beast timers armed (and this
     // io_context running) until they expire.
-    if (!paused_.empty()) {
-        std::erase_if(paused_, [id](const auto& session) { return session->id() == id; });
-    }
+    lists_.forget(id);
     sessions_.remove(id);
     if (stopping_) release_when_idle();
 }
@@ -75,16 +73,7 @@ void Worker::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
     heartbeat_timer_->expires_after(delay);
     heartbeat_timer_->async_wait([this, check](beast::error_code ec) {
         if (ec || stopping_) return;
-        const auto interval = context_->options.ping_interval;
-        // The check comes `timeout` after the pings, and at the latest just
-        // before the next round of pings.
-        const auto timeout = std::min(context_->options.ping_timeout, interval);
-        heartbeat_round(sessions_, check);
-        if (check) {
-            schedule_heartbeat(interval - timeout, false);
-        } else {
-            schedule_heartbeat(timeout, true);
-        }
+        schedule_heartbeat(heartbeat_round(sessions_, context_->options, check), !check);
     });
 }
 
@@ -107,12 +96,7 @@ void Worker::begin_shutdown(std::chrono::milliseconds grace) {
 void Worker::terminate_all() {
     if (heartbeat_timer_) heartbeat_timer_->cancel();
     for (const auto& session : sessions_.snapshot()) session->terminate();
-    paused_.clear();
-}
-
-void Worker::publish(const std::string& topic, const OutboundMessage& message,
-                     ConnectionId exclude) {
-    publish_to(topics_, topic, message, exclude);
+    lists_.drop_paused();
 }
 
 void Worker::run(std::vector<Command>& commands) {
@@ -120,12 +104,10 @@ void Worker::run(std::vector<Command>& commands) {
 }
 
 void Worker::defer_write(std::shared_ptr<Session> session) {
-    deferred_writes_.push_back(std::move(session));
-    if (writes_posted_) return;
-    writes_posted_ = true;
+    if (!lists_.defer_write(std::move(session))) return;  // the round's write is posted
     // Behind the handlers already queued: when the io thread lags (several
     // command batches waiting), their frames leave together.
-    net::post(io_, [this] { write_deferred(); });
+    net::post(io_, [this] { lists_.write_deferred(); });
 }
 
 void Worker::post(std::function<void()> task) {
@@ -137,22 +119,12 @@ std::unique_ptr<HostTimer> Worker::start_timer(std::chrono::milliseconds delay,
     return std::make_unique<AsioTimer>(io_, delay, std::move(callback));
 }
 
-void Worker::write_deferred() {
-    writes_posted_ = false;
-    // Writing never defers another write, so one pass empties the list.
-    writing_.swap(deferred_writes_);
-    for (const auto& session : writing_) session->write_deferred();
-    writing_.clear();
-}
-
 void Worker::pause(std::shared_ptr<Session> session) {
-    paused_.push_back(std::move(session));
+    lists_.pause(std::move(session));
 }
 
 void Worker::resume_paused() {
-    auto paused = std::move(paused_);
-    paused_.clear();
-    for (const auto& session : paused) session->resume_reading();
+    lists_.resume_paused();
 }
 
 void Worker::request_flush() {

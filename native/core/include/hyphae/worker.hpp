@@ -16,6 +16,7 @@
 #include "hyphae/server_context.hpp"
 #include "hyphae/server_stats.hpp"
 #include "hyphae/session_host.hpp"
+#include "hyphae/session_lists.hpp"
 #include "hyphae/topic_table.hpp"
 
 namespace hyphae {
@@ -49,8 +50,6 @@ public:
     WorkerStats& stats() override { return stats_; }
     const WorkerStats& stats() const { return stats_; }
 
-    // Fans a published message out to this worker's subscribers of `topic`.
-    void publish(const std::string& topic, const OutboundMessage& message, ConnectionId exclude);
     // Inbound backpressure: a session whose read was not re-armed.
     void pause(std::shared_ptr<Session> session) override;
     void resume_paused();
@@ -89,7 +88,6 @@ private:
     };
 
     void request_flush();
-    void write_deferred();
     // Heartbeat: one timer per worker for all its sessions (a timer per
     // connection would cost memory and a wake-up each).
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
@@ -106,14 +104,11 @@ private:
     Registry sessions_;
     TopicTable topics_;
     WorkerStats stats_;
-    std::vector<std::shared_ptr<Session>> paused_;
+    SessionLists lists_;
     std::optional<net::steady_timer> shutdown_timer_;
     std::optional<net::steady_timer> heartbeat_timer_;
     std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
     std::vector<unsigned char> write_buffer_ = std::vector<unsigned char>(64 * 1024);
-    std::vector<std::shared_ptr<Session>> deferred_writes_;
-    std::vector<std::shared_ptr<Session>> writing_;
-    bool writes_posted_ = false;
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
     bool flush_posted_ = false;

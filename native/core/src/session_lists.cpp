@@ -1,0 +1,42 @@
+#include "hyphae/session_lists.hpp"
+
+#include "hyphae/session.hpp"
+
+namespace hyphae {
+
+bool SessionLists::defer_write(std::shared_ptr<Session> session) {
+    deferred_writes_.push_back(std::move(session));
+    return deferred_writes_.size() == 1;
+}
+
+void SessionLists::write_deferred() {
+    writing_.swap(deferred_writes_);
+    for (const auto& session : writing_) session->write_deferred();
+    writing_.clear();
+}
+
+void SessionLists::pause(std::shared_ptr<Session> session) {
+    paused_.push_back(std::move(session));
+}
+
+void SessionLists::resume_paused() {
+    auto paused = std::move(paused_);
+    paused_.clear();
+    for (const auto& session : paused) session->resume_reading();
+}
+
+void SessionLists::forget(ConnectionId id) {
+    if (paused_.empty()) return;
+    std::erase_if(paused_, [id](const auto& session) { return session->id() == id; });
+}
+
+void SessionLists::drop_paused() {
+    paused_.clear();
+}
+
+void SessionLists::clear() {
+    deferred_writes_.clear();
+    paused_.clear();
+}
+
+}  // namespace hyphae
