@@ -106,7 +106,7 @@ export class WebSocketServer extends EventEmitter {
     settings.decideUpgrades = Boolean(this.#handlers.upgrade || this.#handlers.handleProtocols);
     native = new NativeServer(
       settings,
-      (meta, values, count) => this.#dispatch(meta, values, count),
+      (meta, count, ...values) => this.#dispatch(meta, values, count),
       () => queueMicrotask(flush),
     );
     this.#address = native.listen(); // throws a coded Error (EADDRINUSE...) on failure

@@ -60,6 +60,11 @@ std::shared_ptr<ConnectionStatus> EventPump::status(ConnectionId id) const {
     return it == statuses_.end() ? nullptr : it->second;
 }
 
+const std::shared_ptr<ConnectionStatus>* EventPump::find(ConnectionId id) const {
+    const auto it = statuses_.find(id);
+    return it == statuses_.end() ? nullptr : &it->second;
+}
+
 void EventPump::push(std::unique_ptr<Event> event) {
     Event* node = event.release();
     Event* head = head_.load(std::memory_order_relaxed);
@@ -233,7 +238,13 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
 
         auto meta = Napi::Float64Array::New(env, count * 3);
         double* slots = meta.Data();
-        auto values = Napi::Array::New(env, count);
+        // The values go as arguments after (meta, count): V8 copies them off
+        // the stack into JS's rest array in one go, where setting each
+        // element of an N-API array costs a property store per event.
+        std::vector<napi_value> args;
+        args.reserve(count + 2);
+        args.push_back(meta);
+        args.push_back(Napi::Number::New(env, static_cast<double>(count)));
         bool server_closed = false;
         std::size_t delivered_bytes = 0;
         for (std::size_t i = 0; i < count; ++i) {
@@ -273,12 +284,12 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     value = upgrade_value(env, *event->upgrade);
                     break;
             }
-            values.Set(static_cast<std::uint32_t>(i), value);
+            args.push_back(value);
         }
         if (server_closed && on_server_closed_) on_server_closed_();
         if (dispatching_) dispatching_(true);
         try {
-            dispatcher.Call({meta, values, Napi::Number::New(env, static_cast<double>(count))});
+            dispatcher.Call(args.size(), args.data());
         } catch (...) {
             if (dispatching_) dispatching_(false);
             throw;

@@ -4,7 +4,7 @@
 // through one thread-safe-function call; the JS thread takes everything at
 // once and hands it to ONE JS dispatcher call per batch:
 //
-//   dispatch(meta: Float64Array, values: Array, count: number)
+//   dispatch(meta: Float64Array, count: number, ...values)
 //
 // meta holds [kind, connectionId, code] per event, values one JS value per
 // event (see EventKind). Per connection, events keep the order they were
@@ -65,6 +65,9 @@ public:
     // JS thread. The status of a connection JS has seen open and not yet
     // closed; null otherwise (so JS-side calls on unknown ids are refused).
     std::shared_ptr<ConnectionStatus> status(ConnectionId id) const;
+    // The entry itself, without taking a reference: valid until the next
+    // dispatch (which may see the connection close).
+    const std::shared_ptr<ConnectionStatus>* find(ConnectionId id) const;
 
     // io threads
     void on_open(ConnectionInfo info) override;

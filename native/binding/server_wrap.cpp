@@ -8,11 +8,13 @@ namespace hyphae::binding {
 
 namespace {
 
-ConnectionId connection_id(const Napi::Value& value) {
-    if (!value.IsNumber()) return 0;
-    const double id = value.As<Napi::Number>().DoubleValue();
+ConnectionId connection_id(double id) {
     if (!(id >= 1 && id <= 9007199254740991.0)) return 0;
     return static_cast<ConnectionId>(id);
+}
+
+ConnectionId connection_id(const Napi::Value& value) {
+    return value.IsNumber() ? connection_id(value.As<Napi::Number>().DoubleValue()) : 0;
 }
 
 std::string string_option(const Napi::Object& options, const char* name, std::string fallback) {
@@ -37,38 +39,6 @@ double number_option(const Napi::Object& options, const char* name, double fallb
     return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : fallback;
 }
 
-// Copies a string (as UTF-8) or any ArrayBuffer view / ArrayBuffer into an
-// immutable payload. Returns false for other types.
-bool copy_payload(const Napi::Value& data, std::string& out) {
-    napi_env env = data.Env();
-    if (data.IsString()) {
-        std::size_t length = 0;
-        napi_get_value_string_utf8(env, data, nullptr, 0, &length);
-        out.resize(length);
-        // The size argument counts the terminating NUL napi writes.
-        napi_get_value_string_utf8(env, data, out.data(), length + 1, &length);
-        return true;
-    }
-    if (data.IsTypedArray()) {
-        auto view = data.As<Napi::TypedArray>();
-        const auto* bytes = static_cast<const char*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-        out.assign(bytes, view.ByteLength());
-        return true;
-    }
-    if (data.IsDataView()) {
-        auto view = data.As<Napi::DataView>();
-        const auto* bytes = static_cast<const char*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-        out.assign(bytes, view.ByteLength());
-        return true;
-    }
-    if (data.IsArrayBuffer()) {
-        auto buffer = data.As<Napi::ArrayBuffer>();
-        out.assign(static_cast<const char*>(buffer.Data()), buffer.ByteLength());
-        return true;
-    }
-    return false;
-}
-
 Napi::Error coded_error(Napi::Env env, const std::string& message, const std::string& code) {
     auto error = Napi::Error::New(env, message);
     error.Set("code", Napi::String::New(env, code));
@@ -91,7 +61,6 @@ Napi::Function ServerWrap::define(Napi::Env env) {
     return DefineClass(env, "NativeServer",
                        {
                            InstanceMethod<&ServerWrap::listen>("listen"),
-                           InstanceMethod<&ServerWrap::send>("send"),
                            InstanceMethod<&ServerWrap::end>("end"),
                            InstanceMethod<&ServerWrap::terminate>("terminate"),
                            InstanceMethod<&ServerWrap::ping>("ping"),
@@ -181,6 +150,10 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
     // it, every operation is handed to the core at once.
     if (info.Length() > 2 && info[2].IsFunction())
         schedule_flush_ = Napi::Persistent(info[2].As<Napi::Function>());
+    // The function holds a plain pointer to this wrapper; only lib/ reaches
+    // it, and lib/ keeps the wrapper itself as long as it calls send.
+    info.This().As<Napi::Object>().Set(
+        "send", Napi::Function::New<&ServerWrap::send_entry>(env, "send", this));
 }
 
 ServerWrap::~ServerWrap() {
@@ -260,18 +233,29 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     return result;
 }
 
+Napi::Value ServerWrap::send_entry(const Napi::CallbackInfo& info) {
+    return static_cast<ServerWrap*>(info.Data())->send(info);
+}
+
+// send(id, data, isBinary) -> frame bytes queued; 0 dropped or not open; -1
+// queued but now over maxBackpressure. Every message JS sends comes through
+// here, so it spends as few N-API calls as it can.
 Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
-    auto env = info.Env();
-    const ConnectionId id = connection_id(info[0]);
-    std::string bytes;
-    if (!copy_payload(info[1], bytes)) {
+    napi_env env = info.Env();
+    double number = 0;
+    const ConnectionId id =
+        napi_get_value_double(env, info[0], &number) == napi_ok ? connection_id(number) : 0;
+    SharedPayload payload;
+    if (!payload_reader_.read(env, info[1], payload)) {
         throw coded_error(env, "data must be a string, Buffer, TypedArray, DataView or ArrayBuffer",
                           "ERR_HYPHAE_INVALID_DATA");
     }
-    const bool binary = info[2].ToBoolean();
+    bool binary = false;
+    if (napi_get_value_bool(env, info[2], &binary) != napi_ok) binary = info[2].ToBoolean();
     // Only connections JS has seen open (and not yet closed) are addressable.
-    auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
-    if (!status) return Napi::Number::New(env, 0);
+    const auto* entry = server_ && id != 0 ? pump_->find(id) : nullptr;
+    if (!entry) return Napi::Number::New(env, 0);
+    ConnectionStatus* status = entry->get();
     // Backpressure is decided here, on the JS thread, from what is queued or
     // on its way: 0 dropped (already at the limit), -1 queued but now over.
     const auto limit = static_cast<std::int64_t>(options_.max_backpressure);
@@ -280,15 +264,18 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
         server_->note_dropped();
         return Napi::Number::New(env, 0);
     }
-    const auto queued = frame_size(bytes.size());
+    const auto queued = frame_size(payload.size());
     status->buffered_amount.fetch_add(static_cast<std::int64_t>(queued));
     Command command;
     command.kind = Command::Kind::send;
     command.id = id;
-    command.message = OutboundMessage{make_payload(std::move(bytes)), binary};
-    const ConnectionStatus& where = *status;
-    command.status = std::move(status);
-    stage(id, where, std::move(command));
+    command.message = OutboundMessage{std::move(payload), binary};
+    // A command run at once on this thread needs the status only while it
+    // runs, where the pump's entry keeps it: no reference count to touch.
+    command.status = status->on_js_thread && js_loop_
+                         ? std::shared_ptr<ConnectionStatus>(std::shared_ptr<void>(), status)
+                         : *entry;
+    stage(id, *status, std::move(command));
     if (limit != 0 && before + static_cast<std::int64_t>(queued) > limit)
         return Napi::Number::New(env, -1);
     return Napi::Number::New(env, static_cast<double>(queued));
@@ -330,8 +317,8 @@ Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
     auto env = info.Env();
     if (!info[0].IsString())
         throw coded_error(env, "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
-    std::string bytes;
-    if (!copy_payload(info[1], bytes)) {
+    SharedPayload payload;
+    if (!payload_reader_.read(env, info[1], payload)) {
         throw coded_error(env, "data must be a string, Buffer, TypedArray, DataView or ArrayBuffer",
                           "ERR_HYPHAE_INVALID_DATA");
     }
@@ -341,7 +328,7 @@ Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
     Command command;
     command.kind = Command::Kind::publish;
     command.id = connection_id(info[3]);  // excluded
-    command.message = OutboundMessage{make_payload(std::move(bytes)), info[2].ToBoolean()};
+    command.message = OutboundMessage{std::move(payload), info[2].ToBoolean()};
     command.text = std::make_shared<const std::string>(info[0].As<Napi::String>().Utf8Value());
     const auto queued = frame_size(command.message.payload->size());
     server_->note_publish();
@@ -418,8 +405,9 @@ Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
 
 Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
     const ConnectionId id = connection_id(info[0]);
-    std::string payload;
-    if (info.Length() > 1 && !info[1].IsUndefined() && !copy_payload(info[1], payload)) {
+    SharedPayload payload;
+    if (info.Length() > 1 && !info[1].IsUndefined() &&
+        !payload_reader_.read(info.Env(), info[1], payload)) {
         throw coded_error(info.Env(), "ping data must be a string or binary",
                           "ERR_HYPHAE_INVALID_DATA");
     }
@@ -428,7 +416,7 @@ Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
     Command command;
     command.kind = Command::Kind::ping;
     command.id = id;
-    command.text = std::make_shared<const std::string>(std::move(payload));
+    command.text = std::make_shared<const std::string>(payload.view());
     stage(id, *status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }

@@ -8,6 +8,7 @@
 #include "event_pump.hpp"
 #include "hyphae/server.hpp"
 #include "js_loop.hpp"
+#include "js_payload.hpp"
 
 namespace hyphae::binding {
 
@@ -21,6 +22,9 @@ public:
 
 private:
     Napi::Value listen(const Napi::CallbackInfo& info);
+    // `send` is an own property of each instance, a function bound to it:
+    // no unwrap of `this` per call.
+    static Napi::Value send_entry(const Napi::CallbackInfo& info);
     Napi::Value send(const Napi::CallbackInfo& info);
     Napi::Value end(const Napi::CallbackInfo& info);
     Napi::Value terminate(const Napi::CallbackInfo& info);
@@ -73,6 +77,7 @@ private:
     std::vector<std::vector<Command>> staged_;
     bool dispatching_ = false;
     bool flush_scheduled_ = false;
+    PayloadReader payload_reader_;
 };
 
 }  // namespace hyphae::binding

@@ -461,7 +461,7 @@ void BasicSession<Transport>::write_next() {
     // The handler holds the payload: finish() may clear the queue while the
     // write is still in flight.
     ws_.async_write(
-        net::buffer(*message.payload),
+        net::buffer(message.payload.data(), message.payload.size()),
         [self = self(), payload = message.payload, bytes = frame_size(message.payload->size())](
             beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
 }

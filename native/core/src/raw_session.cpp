@@ -265,7 +265,7 @@ bool RawSession::write_queued() {
         bool last_staged = false;  // iov[count - 1] ends in `staging`
         for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= kMaxIov; ++i) {
             const Outgoing& frame = queue_[i];
-            const std::string& payload = *frame.payload;
+            const SharedPayload& payload = frame.payload;
             const bool copy = payload.size() <= kCopyLimit;
             // Room for the longest header (and a copied payload); a frame
             // that does not fit goes in the next sendmsg.
