@@ -1,5 +1,7 @@
 #include "event_pump.hpp"
 
+#include <cstring>
+#include <new>
 #include <vector>
 
 namespace hyphae::binding {
@@ -12,6 +14,9 @@ constexpr std::size_t kMaxBatch = 4096;
 // Binary payloads below this size are copied: an external buffer's
 // finalizer costs more than copying a small one.
 constexpr std::size_t kExternalBufferMin = 1024;
+// Text payloads up to this size are copied in behind their event (one
+// allocation for both); larger ones are taken over without a copy.
+constexpr std::size_t kInlineTextMax = 4096;
 
 }  // namespace
 
@@ -19,15 +24,40 @@ struct EventPump::Event {
     EventKind kind;
     ConnectionId id = 0;
     std::uint16_t code = 0;
-    std::string data;
+    std::string data;  // a payload taken over, an error text or a close reason
+    std::size_t inline_size = 0;
+    bool is_inline = false;  // the payload is the inline_size bytes after this struct
     std::unique_ptr<ConnectionInfo> info;
     std::unique_ptr<UpgradeInfo> upgrade;
     Event* next = nullptr;
+
+    const char* bytes() const {
+        return is_inline ? reinterpret_cast<const char*>(this + 1) : data.data();
+    }
+    std::size_t size() const { return is_inline ? inline_size : data.size(); }
+
+    // Events are allocated with room for an inline payload behind them, so
+    // they are created and freed only through these.
+    static Event* create(std::size_t inline_bytes = 0) {
+        void* memory = ::operator new(sizeof(Event) + inline_bytes);
+        return new (memory) Event;
+    }
+    static void free(Event* event) {
+        event->~Event();
+        ::operator delete(event);
+    }
 };
 
+void EventPump::EventFree::operator()(Event* event) const {
+    Event::free(event);
+}
+
+void EventPump::free_list(Event* list) {
+    while (list) Event::free(std::exchange(list, list->next));
+}
+
 EventPump::~EventPump() {
-    Event* list = take_all();
-    while (list) delete std::exchange(list, list->next);
+    free_list(take_all());
 }
 
 void EventPump::start(Napi::Env env, Napi::Function dispatcher) {
@@ -43,8 +73,7 @@ void EventPump::release() {
 
 void EventPump::discard_pending() {
     statuses_.clear();
-    Event* list = take_all();
-    while (list) delete std::exchange(list, list->next);
+    free_list(take_all());
 }
 
 void EventPump::ref(Napi::Env env) {
@@ -65,7 +94,7 @@ const std::shared_ptr<ConnectionStatus>* EventPump::find(ConnectionId id) const 
     return it == statuses_.end() ? nullptr : &it->second;
 }
 
-void EventPump::push(std::unique_ptr<Event> event) {
+void EventPump::push(EventPtr event) {
     Event* node = event.release();
     Event* head = head_.load(std::memory_order_relaxed);
     do {
@@ -96,9 +125,9 @@ EventPump::Event* EventPump::take_all() {
     return ordered;
 }
 
-std::unique_ptr<EventPump::Event> EventPump::new_event(EventKind kind, ConnectionId id,
-                                                       std::string data, std::uint16_t code) {
-    auto event = std::make_unique<Event>();
+EventPump::EventPtr EventPump::new_event(EventKind kind, ConnectionId id, std::string data,
+                                         std::uint16_t code) {
+    EventPtr event(Event::create());
     event->kind = kind;
     event->id = id;
     event->data = std::move(data);
@@ -112,12 +141,25 @@ void EventPump::on_open(ConnectionInfo info) {
     push(std::move(event));
 }
 
-bool EventPump::on_message(ConnectionId id, std::string payload, bool binary) {
+bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
     // Count a little per event besides the payload, so floods of empty
     // messages are bounded too.
     const std::size_t cost = payload.size() + sizeof(Event);
-    auto event = new_event(binary ? EventKind::binary_message : EventKind::text_message, id,
-                           std::move(payload));
+    const EventKind kind = binary ? EventKind::binary_message : EventKind::text_message;
+    const bool take =
+        binary ? payload.size() >= kExternalBufferMin : payload.size() > kInlineTextMax;
+    EventPtr event;
+    if (take) {
+        event = new_event(kind, id, std::move(payload));
+    } else {
+        event.reset(Event::create(payload.size()));
+        event->kind = kind;
+        event->id = id;
+        event->is_inline = true;
+        event->inline_size = payload.size();
+        if (!payload.empty())
+            std::memcpy(reinterpret_cast<char*>(event.get() + 1), payload.data(), payload.size());
+    }
     const bool over = queued_bytes_.fetch_add(cost) + cost > high_water_;
     // Flag before pushing: the drain this push may trigger must see it, or a
     // paused socket could wait for a resume that never comes. The resume it
@@ -227,9 +269,7 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
     // Frees what is left if any N-API call throws (JS failing or going away).
     struct Remaining {
         Event*& list;
-        ~Remaining() {
-            while (list) delete std::exchange(list, list->next);
-        }
+        ~Remaining() { free_list(list); }
     } remaining{list};
     while (list) {
         Napi::HandleScope scope(env);
@@ -248,10 +288,10 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
         bool server_closed = false;
         std::size_t delivered_bytes = 0;
         for (std::size_t i = 0; i < count; ++i) {
-            std::unique_ptr<Event> event(std::exchange(list, list->next));
+            EventPtr event(std::exchange(list, list->next));
             if (event->kind == EventKind::text_message ||
                 event->kind == EventKind::binary_message) {
-                delivered_bytes += event->data.size() + sizeof(Event);
+                delivered_bytes += event->size() + sizeof(Event);
             }
             slots[i * 3] = static_cast<double>(event->kind);
             slots[i * 3 + 1] = static_cast<double>(event->id);
@@ -267,11 +307,15 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     value = Napi::String::New(env, event->data.data(), event->data.size());
                     break;
                 case EventKind::text_message:
+                    value = Napi::String::New(env, event->bytes(), event->size());
+                    break;
                 case EventKind::error:
                     value = Napi::String::New(env, event->data.data(), event->data.size());
                     break;
                 case EventKind::binary_message:
-                    value = binary_value(env, event->data);
+                    value = event->is_inline
+                                ? Napi::Buffer<char>::Copy(env, event->bytes(), event->size())
+                                : binary_value(env, event->data);
                     break;
                 case EventKind::server_closed:
                     server_closed = true;

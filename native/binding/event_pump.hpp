@@ -71,7 +71,7 @@ public:
 
     // io threads
     void on_open(ConnectionInfo info) override;
-    bool on_message(ConnectionId id, std::string payload, bool binary) override;
+    bool on_message(ConnectionId id, std::string& payload, bool binary) override;
     void on_upgrade(UpgradeInfo info) override;
     void on_drain(ConnectionId id) override;
     void on_error(ConnectionId id, std::string what) override;
@@ -82,11 +82,16 @@ public:
 
 private:
     struct Event;
-    static std::unique_ptr<Event> new_event(EventKind kind, ConnectionId id, std::string data = {},
-                                            std::uint16_t code = 0);
+    static void free_list(Event* list);
+    struct EventFree {
+        void operator()(Event* event) const;
+    };
+    using EventPtr = std::unique_ptr<Event, EventFree>;
+    static EventPtr new_event(EventKind kind, ConnectionId id, std::string data = {},
+                              std::uint16_t code = 0);
 
     static void call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void* unused);
-    void push(std::unique_ptr<Event> event);
+    void push(EventPtr event);
     void drain(Napi::Env env, Napi::Function dispatcher);
     Event* take_all();
 

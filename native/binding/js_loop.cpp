@@ -328,8 +328,8 @@ void JsLoop::LoopSink::on_open(ConnectionInfo info) {
     owner_.note_event();
 }
 
-bool JsLoop::LoopSink::on_message(ConnectionId id, std::string payload, bool binary) {
-    const bool keep_reading = owner_.context_->sink->on_message(id, std::move(payload), binary);
+bool JsLoop::LoopSink::on_message(ConnectionId id, std::string& payload, bool binary) {
+    const bool keep_reading = owner_.context_->sink->on_message(id, payload, binary);
     owner_.note_event();
     return keep_reading;
 }

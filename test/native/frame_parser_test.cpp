@@ -80,7 +80,10 @@ Parsed parse_in_steps(const std::string& bytes, std::size_t step, std::size_t ma
             at += used;
             if (event == FrameParser::Event::none) continue;
             out.events.push_back(event);
-            if (event == FrameParser::Event::message) out.payloads.push_back(parser.take_message());
+            if (event == FrameParser::Event::message) {
+                out.payloads.push_back(parser.message());
+                parser.message_done();
+            }
             if (event == FrameParser::Event::ping) out.payloads.push_back(parser.control_payload());
             if (event == FrameParser::Event::error) return out;
         }

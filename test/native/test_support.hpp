@@ -33,11 +33,11 @@ public:
         opens.push_back(std::move(info));
         changed_.notify_all();
     }
-    bool on_message(ConnectionId id, std::string payload, bool binary) override {
+    bool on_message(ConnectionId id, std::string& payload, bool binary) override {
         if (message_hook) message_hook(id, payload, binary);
         std::lock_guard lock(mutex_);
         ++message_count;
-        if (keep_messages) messages.push_back({id, std::move(payload), binary});
+        if (keep_messages) messages.push_back({id, payload, binary});
         changed_.notify_all();
         return keep_reading;
     }

@@ -362,7 +362,7 @@ void BasicSession<Transport>::on_read(beast::error_code ec) {
     awaiting_pong_ = false;
     WorkerStats::bump(owner_.stats().messages_in);
     WorkerStats::bump(owner_.stats().bytes_in, payload.size());
-    if (owner_.events().on_message(id(), std::move(payload), ws_.got_binary())) {
+    if (owner_.events().on_message(id(), payload, ws_.got_binary())) {
         return read_message();
     }
     // The sink is over its high-water mark: leave this socket unread (TCP

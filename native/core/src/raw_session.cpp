@@ -149,13 +149,18 @@ bool RawSession::consume(const unsigned char* data, std::size_t size) {
                 break;
             case FrameParser::Event::message: {
                 awaiting_pong_ = false;
-                std::string payload = parser_.take_message();
                 // After our close frame, data is read and dropped (RFC 6455 5.5.1).
-                if (state_ != State::open) break;
+                if (state_ != State::open) {
+                    parser_.message_done();
+                    break;
+                }
+                std::string& payload = parser_.message();
                 WorkerStats::bump(owner_.stats().messages_in);
                 WorkerStats::bump(owner_.stats().bytes_in, payload.size());
-                if (!owner_.events().on_message(id(), std::move(payload), parser_.binary()) &&
-                    !read_paused_) {
+                const bool keep_reading =
+                    owner_.events().on_message(id(), payload, parser_.binary());
+                parser_.message_done();
+                if (!keep_reading && !read_paused_) {
                     // The sink is over its high-water mark: what this read
                     // holds is delivered, then the socket is left unread.
                     read_paused_ = true;

@@ -148,8 +148,8 @@ void Worker::RoundSink::on_open(ConnectionInfo info) {
     owner_.request_flush();
 }
 
-bool Worker::RoundSink::on_message(ConnectionId id, std::string payload, bool binary) {
-    const bool keep_reading = owner_.context_->sink->on_message(id, std::move(payload), binary);
+bool Worker::RoundSink::on_message(ConnectionId id, std::string& payload, bool binary) {
+    const bool keep_reading = owner_.context_->sink->on_message(id, payload, binary);
     owner_.request_flush();
     return keep_reading;
 }

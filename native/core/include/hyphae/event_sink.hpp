@@ -52,10 +52,12 @@ public:
 
     // After the 101 response went out; the first event of a connection.
     virtual void on_open(ConnectionInfo info) = 0;
-    // One complete message; text payloads are valid UTF-8 (checked by Beast).
+    // One complete message; text payloads are valid UTF-8. The sink copies
+    // the payload or takes it (moves from it); the session reuses whatever is
+    // left, so small messages need no allocation of their own on the way in.
     // Returns false when the sink is over its high-water mark: the session
     // then stops reading until Server::resume_reading() (inbound backpressure).
-    virtual bool on_message(ConnectionId id, std::string payload, bool binary) = 0;
+    virtual bool on_message(ConnectionId id, std::string& payload, bool binary) = 0;
     // The connection's outbound queue went over max_backpressure and has now
     // been written out completely.
     virtual void on_drain(ConnectionId id) = 0;

@@ -22,11 +22,16 @@ public:
     // `consumed` tells how many were used. After `error` the parser is done.
     Event parse(const unsigned char* data, std::size_t size, std::size_t& consumed);
 
-    // After `message`: the whole payload (moved out) and its type.
-    std::string take_message() {
-        std::string out;
-        out.swap(message_);
-        return out;
+    // After `message`: the whole payload and its type. It may be taken
+    // (moved from); message_done() readies the parser for the next one.
+    std::string& message() { return message_; }
+    // Keeps the buffer for the next message unless it grew large, so an
+    // idle connection does not hold on to its biggest message.
+    void message_done() {
+        if (message_.capacity() > kKeptCapacity)
+            std::string().swap(message_);
+        else
+            message_.clear();
     }
     bool binary() const { return binary_; }
     // After `ping` / `pong` / `close`: the control payload.
@@ -47,6 +52,7 @@ private:
     Event finish_frame();
     void unmask(unsigned char* data, std::size_t size);
 
+    static constexpr std::size_t kKeptCapacity = 4096;
     std::size_t max_message_;
     State state_ = State::header;
     unsigned char header_[14]{};
