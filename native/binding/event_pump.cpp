@@ -21,20 +21,25 @@ constexpr std::size_t kInlineTextMax = 4096;
 }  // namespace
 
 struct EventPump::Event {
-    EventKind kind;
-    ConnectionId id = 0;
-    std::uint16_t code = 0;
-    std::string data;  // a payload taken over, an error text or a close reason
-    std::size_t inline_size = 0;
-    bool is_inline = false;  // the payload is the inline_size bytes after this struct
-    std::unique_ptr<ConnectionInfo> info;
-    std::unique_ptr<UpgradeInfo> upgrade;
+    // What only some events carry, kept apart so that a small message's
+    // event and payload fit one small allocation (32 bytes + payload).
+    struct Extra {
+        std::string data;  // a payload taken over, an error text or a close reason
+        std::unique_ptr<ConnectionInfo> info;
+        std::unique_ptr<UpgradeInfo> upgrade;
+    };
+
     Event* next = nullptr;
+    ConnectionId id = 0;
+    std::uint32_t inline_size = 0;  // without `extra`: the payload follows this struct
+    std::uint16_t code = 0;
+    EventKind kind = EventKind::drain;
+    std::unique_ptr<Extra> extra;
 
     const char* bytes() const {
-        return is_inline ? reinterpret_cast<const char*>(this + 1) : data.data();
+        return extra ? extra->data.data() : reinterpret_cast<const char*>(this + 1);
     }
-    std::size_t size() const { return is_inline ? inline_size : data.size(); }
+    std::size_t size() const { return extra ? extra->data.size() : inline_size; }
 
     // Events are allocated with room for an inline payload behind them, so
     // they are created and freed only through these.
@@ -130,14 +135,15 @@ EventPump::EventPtr EventPump::new_event(EventKind kind, ConnectionId id, std::s
     EventPtr event(Event::create());
     event->kind = kind;
     event->id = id;
-    event->data = std::move(data);
+    event->extra = std::make_unique<Event::Extra>();
+    event->extra->data = std::move(data);
     event->code = code;
     return event;
 }
 
 void EventPump::on_open(ConnectionInfo info) {
     auto event = new_event(EventKind::open, info.id);
-    event->info = std::make_unique<ConnectionInfo>(std::move(info));
+    event->extra->info = std::make_unique<ConnectionInfo>(std::move(info));
     push(std::move(event));
 }
 
@@ -155,8 +161,7 @@ bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
         event.reset(Event::create(payload.size()));
         event->kind = kind;
         event->id = id;
-        event->is_inline = true;
-        event->inline_size = payload.size();
+        event->inline_size = static_cast<std::uint32_t>(payload.size());
         if (!payload.empty())
             std::memcpy(reinterpret_cast<char*>(event.get() + 1), payload.data(), payload.size());
     }
@@ -171,7 +176,7 @@ bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
 
 void EventPump::on_upgrade(UpgradeInfo info) {
     auto event = new_event(EventKind::upgrade, info.id);
-    event->upgrade = std::make_unique<UpgradeInfo>(std::move(info));
+    event->extra->upgrade = std::make_unique<UpgradeInfo>(std::move(info));
     push(std::move(event));
 }
 
@@ -299,23 +304,23 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
             Napi::Value value;
             switch (event->kind) {
                 case EventKind::open:
-                    statuses_[event->id] = event->info->status;
-                    value = open_value(env, *event->info);
+                    statuses_[event->id] = event->extra->info->status;
+                    value = open_value(env, *event->extra->info);
                     break;
                 case EventKind::close:
                     statuses_.erase(event->id);
-                    value = Napi::String::New(env, event->data.data(), event->data.size());
+                    value = Napi::String::New(env, event->bytes(), event->size());
                     break;
                 case EventKind::text_message:
                     value = Napi::String::New(env, event->bytes(), event->size());
                     break;
                 case EventKind::error:
-                    value = Napi::String::New(env, event->data.data(), event->data.size());
+                    value = Napi::String::New(env, event->bytes(), event->size());
                     break;
                 case EventKind::binary_message:
-                    value = event->is_inline
-                                ? Napi::Buffer<char>::Copy(env, event->bytes(), event->size())
-                                : binary_value(env, event->data);
+                    value = event->extra
+                                ? binary_value(env, event->extra->data)
+                                : Napi::Buffer<char>::Copy(env, event->bytes(), event->size());
                     break;
                 case EventKind::server_closed:
                     server_closed = true;
@@ -325,7 +330,7 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     value = env.Undefined();
                     break;
                 case EventKind::upgrade:
-                    value = upgrade_value(env, *event->upgrade);
+                    value = upgrade_value(env, *event->extra->upgrade);
                     break;
             }
             args.push_back(value);
