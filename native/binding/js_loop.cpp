@@ -133,14 +133,23 @@ void JsLoop::adopt(ConnectionId id, Handoff handoff, ConnectionInfo info, std::s
     uv_async_send(async_);
 }
 
+void JsLoop::handoffs_ended() {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        handoffs_ended_ = true;
+    }
+    uv_async_send(async_);
+}
+
 void JsLoop::take_adoptions() {
     std::vector<Adoption> arrived;
     {
         std::lock_guard lock(inbox_mutex_);
         arrived.swap(inbox_);
+        no_more_adoptions_ = handoffs_ended_;
     }
     for (auto& adoption : arrived) {
-        if (stopping_ || closed_ || !adoption.handoff.status) {
+        if (closed_ || finished_ || !adoption.handoff.status) {
             reject(adoption);
             continue;
         }
@@ -149,11 +158,19 @@ void JsLoop::take_adoptions() {
             std::make_shared<RawSession>(*this, adoption.id, std::move(adoption.handoff));
         sessions_.add(adoption.id, session);
         session->open(std::move(adoption.info), adoption.early_bytes);
+        // The client has its 101 already: it is told of the shutdown like
+        // every other connection, not dropped.
+        if (stopping_) {
+            session->close(close_code::going_away, "Server shutting down");
+            if (!shutdown_timer_)
+                shutdown_timer_ = start_timer(grace_, [this] { terminate_all(); });
+        }
     }
+    check_finished();
 }
 
 void JsLoop::reject(Adoption& adoption) {
-    // Arrived after shutdown began: never reported open, so it ends silently.
+    // Only when the loop is gone (or the hand-off failed): ends silently.
     if (adoption.handoff.fd >= 0) ::close(adoption.handoff.fd);
     adoption.handoff.fd = -1;
     if (adoption.handoff.counted) context_->counts->remove(adoption.handoff.peer);
@@ -261,6 +278,7 @@ void JsLoop::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
 void JsLoop::begin_shutdown(std::chrono::milliseconds grace) {
     if (stopping_ || closed_) return;
     stopping_ = true;
+    grace_ = grace;
     heartbeat_timer_.reset();
     for (const auto& session : sessions_.snapshot()) {
         session->close(close_code::going_away, "Server shutting down");
@@ -277,7 +295,9 @@ void JsLoop::terminate_all() {
 }
 
 void JsLoop::check_finished() {
-    if (!stopping_ || finished_ || !sessions_.empty()) return;
+    // Not before the io threads have ended: one may still hand over a
+    // connection whose handshake finished during the shutdown.
+    if (!stopping_ || finished_ || !no_more_adoptions_ || !sessions_.empty()) return;
     finished_ = true;
     shutdown_timer_.reset();
     if (hooks_.finished) hooks_.finished();

@@ -53,6 +53,7 @@ public:
     // io threads.
     void adopt(ConnectionId id, Handoff handoff, ConnectionInfo info,
                std::string early_bytes) override;
+    void handoffs_ended() override;
 
     // JS thread. Runs a command for one of this loop's connections (or a
     // publish to its subscribers) at once; what it queues is written at the
@@ -149,7 +150,10 @@ private:
     std::unique_ptr<HostTimer> heartbeat_timer_;
     std::unique_ptr<HostTimer> shutdown_timer_;
     std::mutex inbox_mutex_;
-    std::vector<Adoption> inbox_;  // guarded by inbox_mutex_
+    std::vector<Adoption> inbox_;     // guarded by inbox_mutex_
+    bool handoffs_ended_ = false;     // guarded by inbox_mutex_
+    bool no_more_adoptions_ = false;  // JS thread: handoffs_ended_, seen
+    std::chrono::milliseconds grace_{0};
     bool settling_ = false;
     // Inside one of this loop's libuv callbacks, which settles at its end.
     bool in_callback_ = false;

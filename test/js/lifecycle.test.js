@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../lib/index.js';
 import { closed, connect, nextMessage, startEchoServer } from './helpers/clients.js';
@@ -107,6 +108,52 @@ describe('server lifecycle', () => {
     expect(server.address()).toBe(null);
     expect(server.connectionCount).toBe(0);
     await server.close(); // a no-op once closed
+  });
+
+  it('a connection whose handshake completes during close() gets 1001 too, not a dropped socket', async () => {
+    // The upgrade is accepted and close() follows in the same turn: the 101
+    // goes out while the server is already shutting down.
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      upgrade() {
+        queueMicrotask(() => server.close());
+        return true;
+      },
+    });
+    const opened = [];
+    server.on('connection', (ws) => opened.push(ws.id));
+    const { port } = await server.listen();
+    const serverClosed = once(server, 'close');
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const clientOpened = once(client, 'open');
+    expect(await closed(client)).toEqual([1001, 'Server shutting down']);
+    await clientOpened;
+    await serverClosed;
+    expect(opened).toHaveLength(1);
+  });
+
+  it('close() while the application decides an upgrade answers that request 503', async () => {
+    let asked;
+    const deciding = new Promise((resolve) => (asked = resolve));
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      upgrade() {
+        asked();
+        return new Promise(() => {}); // never decides
+      },
+    });
+    const { port } = await server.listen();
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const status = new Promise((resolve) => {
+      client.on('unexpected-response', (request, response) => {
+        resolve(response.statusCode);
+        request.destroy();
+      });
+    });
+    client.on('error', () => {});
+    await deciding;
+    await server.close();
+    expect(await status).toBe(503);
   });
 
   it('can listen again after close', async () => {

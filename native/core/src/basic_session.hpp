@@ -79,6 +79,12 @@ private:
     std::size_t buffered_ = 0;
     std::shared_ptr<ConnectionStatus> status_ = std::make_shared<ConnectionStatus>();
     std::optional<websocket::close_reason> pending_close_;
+    struct Closing {
+        std::uint16_t code;
+        std::string reason;
+    };
+    // close() came while the 101 was on its way: applied once open.
+    std::optional<Closing> close_when_open_;
     State state_ = State::handshaking;
     bool writing_ = false;
     bool pinging_ = false;

@@ -58,6 +58,9 @@ struct BasicSession<Transport>::Handshake {
     // timeout (no socket operation is pending to be cut by it).
     std::optional<net::steady_timer> deciding;
     std::string raw_response;  // the 101 written by accept_own
+    // The upgrade is accepted and the 101 is on its way: the client will
+    // take the connection as open.
+    bool accepting = false;
 };
 
 template <class Transport>
@@ -221,6 +224,7 @@ void BasicSession<Transport>::accept_upgrade(
     }
 
     handshake_->request = handshake_->parser.release();
+    handshake_->accepting = true;
     ws_.async_accept(handshake_->request,
                      [self = self()](beast::error_code ec) { self->on_accept(ec); });
 }
@@ -258,6 +262,7 @@ void BasicSession<Transport>::accept_own(
     if (!handshake_->protocol.empty()) add("Sec-WebSocket-Protocol", handshake_->protocol);
     for (const auto& [name, value] : headers) add(name, value);
     response += "\r\n";
+    handshake_->accepting = true;
     net::async_write(ws_.next_layer(), net::buffer(response),
                      [self = self()](beast::error_code ec, std::size_t) { self->hand_off(ec); });
 }
@@ -282,6 +287,8 @@ void BasicSession<Transport>::hand_off(beast::error_code ec) {
         state_ = State::finished;
         handshake_.reset();
         if (const auto& adopter = owner_.context().adopter) {
+            // A close_when_open_ here can only come from the shutdown, which
+            // the adopter is in as well: it closes what it adopts then.
             owner_.session_finished(id());
             adopter->adopt(id(), std::move(handoff), std::move(info), early);
             return;
@@ -289,6 +296,7 @@ void BasicSession<Transport>::hand_off(beast::error_code ec) {
         auto raw = std::make_shared<RawSession>(owner_, id(), std::move(handoff));
         owner_.sessions().replace(id(), raw);
         raw->open(std::move(info), early);
+        if (close_when_open_) raw->close(close_when_open_->code, std::move(close_when_open_->reason));
     } else {
         (void)ec;
     }
@@ -343,6 +351,7 @@ void BasicSession<Transport>::on_accept(beast::error_code ec) {
     WorkerStats::bump(owner_.stats().connections_opened);
     owner_.events().on_open(std::move(info));
     read_message();
+    if (close_when_open_) close(close_when_open_->code, std::move(close_when_open_->reason));
 }
 
 template <class Transport>
@@ -497,7 +506,21 @@ void BasicSession<Transport>::on_write(beast::error_code ec, std::size_t frame_b
 
 template <class Transport>
 void BasicSession<Transport>::close(std::uint16_t code, std::string reason) {
-    if (state_ == State::handshaking) return terminate();
+    if (state_ == State::handshaking) {
+        // A client that gets its 101 is told why it is closed, like any
+        // open connection (a shutdown that overtakes the 101 on its way).
+        if (handshake_ && handshake_->accepting) {
+            close_when_open_ = Closing{code, std::move(reason)};
+            return;
+        }
+        // Waiting for the application's verdict: answered, not dropped.
+        if (handshake_ && handshake_->deciding) {
+            handshake_->deciding->cancel();
+            handshake_->deciding.reset();
+            return reject(503, "Service Unavailable");
+        }
+        return terminate();
+    }
     if (state_ != State::open || pending_close_) return;
     const auto text = utf8_prefix(reason, kMaxCloseReason);
     pending_close_.emplace(static_cast<websocket::close_code>(code),

@@ -66,9 +66,16 @@ Endpoint Server::listen() {
 
     state_.store(State::listening);
     live_threads_.store(static_cast<unsigned>(workers_.size()) + (context_->adopter ? 1 : 0));
-    for (auto& worker : workers_) worker->start([this] { participant_done(); });
+    io_threads_live_.store(static_cast<unsigned>(workers_.size()));
+    for (auto& worker : workers_) worker->start([this] { io_thread_done(); });
     net::post(io, [this] { accept_next(); });
     return *endpoint_;
+}
+
+void Server::io_thread_done() {
+    if (io_threads_live_.fetch_sub(1) == 1 && context_->adopter)
+        context_->adopter->handoffs_ended();
+    participant_done();
 }
 
 void Server::participant_done() {

@@ -28,6 +28,10 @@ public:
     // with `info`, and parsing `early_bytes` are the adopter's from here on.
     virtual void adopt(ConnectionId id, Handoff handoff, ConnectionInfo info,
                        std::string early_bytes) = 0;
+    // The last io thread, once, as it ends: no adopt() call follows. Until
+    // then a handshake finishing during shutdown may still hand over its
+    // connection, so the adopter must not declare itself finished before.
+    virtual void handoffs_ended() = 0;
 };
 
 }  // namespace hyphae

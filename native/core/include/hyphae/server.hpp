@@ -106,6 +106,7 @@ private:
     void accept_next();
     // An io thread or the adopter is done; the last one reports the end.
     void participant_done();
+    void io_thread_done();
     bool submit_one(Command command);
 
     std::shared_ptr<const ServerContext> context_;
@@ -115,6 +116,7 @@ private:
     std::optional<Endpoint> endpoint_;
     unsigned next_worker_ = 0;
     std::atomic<unsigned> live_threads_{0};  // io threads, and the adopter if any
+    std::atomic<unsigned> io_threads_live_{0};
     std::atomic<State> state_{State::idle};
     std::atomic<std::uint64_t> publishes_{0};
     std::atomic<std::uint64_t> dropped_{0};
