@@ -65,15 +65,19 @@ EventPump::~EventPump() {
     free_list(take_all());
 }
 
-void EventPump::start(Napi::Env env, Napi::Function dispatcher) {
-    wakeup_ = decltype(wakeup_)::New(env, dispatcher, "hyphae.events", 0, 1, this);
-    started_ = true;
+void EventPump::start(uv_loop_t* loop, std::function<void()> deliver) {
+    deliver_ = std::move(deliver);
+    wakeup_ = new uv_async_t{};
+    wakeup_->data = this;
+    uv_async_init(loop, wakeup_,
+                  [](uv_async_t* handle) { static_cast<EventPump*>(handle->data)->deliver_(); });
 }
 
 void EventPump::release() {
-    if (!started_) return;
-    started_ = false;
-    wakeup_.Release();
+    if (wakeup_ == nullptr) return;
+    uv_close(reinterpret_cast<uv_handle_t*>(wakeup_),
+             [](uv_handle_t* closed) { delete reinterpret_cast<uv_async_t*>(closed); });
+    wakeup_ = nullptr;
 }
 
 void EventPump::discard_pending() {
@@ -81,12 +85,12 @@ void EventPump::discard_pending() {
     free_list(take_all());
 }
 
-void EventPump::ref(Napi::Env env) {
-    if (started_) wakeup_.Ref(env);
+void EventPump::ref() {
+    if (wakeup_) uv_ref(reinterpret_cast<uv_handle_t*>(wakeup_));
 }
 
-void EventPump::unref(Napi::Env env) {
-    if (started_) wakeup_.Unref(env);
+void EventPump::unref() {
+    if (wakeup_) uv_unref(reinterpret_cast<uv_handle_t*>(wakeup_));
 }
 
 std::shared_ptr<ConnectionStatus> EventPump::status(ConnectionId id) const {
@@ -114,7 +118,7 @@ void EventPump::push(EventPtr event) {
 void EventPump::flush() {
     if (head_.load(std::memory_order_acquire) == nullptr) return;
     if (signalled_.exchange(true)) return;  // a wake-up is already on its way
-    wakeup_.NonBlockingCall();
+    uv_async_send(wakeup_);
 }
 
 EventPump::Event* EventPump::take_all() {
@@ -196,22 +200,10 @@ void EventPump::on_server_closed() {
     push(new_event(EventKind::server_closed, 0));
 }
 
-void EventPump::call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void*) {
-    // env is null when the thread-safe function is torn down with calls queued.
-    if (env == nullptr || pump == nullptr) return;
-    // No C++ exception may leave a thread-safe-function callback (it would
-    // call std::terminate). A JS error goes back to JS as an uncaught
-    // exception; when JS is being torn down (worker.terminate()) calls into it
-    // fail and there is nobody left to tell.
-    try {
-        pump->drain(env, dispatcher);
-    } catch (const Napi::Error& error) {
-        if (!error.IsEmpty()) napi_throw(env, error.Value());
-    } catch (...) {
-    }
-}
-
 void EventPump::dispatch_now(Napi::Env env, Napi::Function dispatcher, napi_async_context context) {
+    // Cleared even when there is nothing to take (a drain before this wake-up
+    // took it), or a later flush would think a wake-up still on its way.
+    signalled_.store(false);
     if (head_.load(std::memory_order_acquire) == nullptr) return;
     // Closing the scope runs process.nextTick callbacks and microtasks, as
     // after any callback from Node's loop.

@@ -1,8 +1,8 @@
 #pragma once
 // Carries core events from the io threads to the JS thread. Producers push
-// onto a lock-free stack; the push that makes it non-empty wakes the JS thread
-// through one thread-safe-function call; the JS thread takes everything at
-// once and hands it to ONE JS dispatcher call per batch:
+// onto a lock-free stack; the flush after an io-thread round wakes the JS
+// thread through a uv_async_t; the JS thread takes everything at once and
+// hands it to ONE JS dispatcher call per batch:
 //
 //   dispatch(meta: Float64Array, count: number, ...values)
 //
@@ -10,6 +10,7 @@
 // event (see EventKind). Per connection, events keep the order they were
 // produced in, since one connection's events all come from its io thread.
 #include <napi.h>
+#include <uv.h>
 
 #include <atomic>
 #include <functional>
@@ -46,8 +47,14 @@ public:
     }
     ~EventPump() override;
 
-    // JS thread. Creates the wake-up thread-safe function around `dispatcher`.
-    void start(Napi::Env env, Napi::Function dispatcher);
+    // JS thread. Creates the wake-up handle on `loop`; `deliver` runs on the
+    // JS thread when woken, and calls dispatch_now().
+    //
+    // Not a napi thread-safe function: its queue takes a mutex on both
+    // sides and signals while holding it, so on a shared core the woken JS
+    // thread often blocked on that mutex at once (a futex round trip and two
+    // more context switches per wake-up). uv_async_send takes no lock.
+    void start(uv_loop_t* loop, std::function<void()> deliver);
     // JS thread. Called after the batch holding server_closed was taken and
     // before it is dispatched, so the owner can join its io threads first.
     void set_on_server_closed(std::function<void()> fn) { on_server_closed_ = std::move(fn); }
@@ -56,12 +63,13 @@ public:
     // thread-safe function's call would, with microtasks run after.
     // Same-thread mode calls this once per loop turn.
     void dispatch_now(Napi::Env env, Napi::Function dispatcher, napi_async_context context);
-    // JS thread. Lets go of the thread-safe function; no producer may push after.
+    // JS thread. Closes the wake-up handle; no producer may flush after.
     void release();
     // JS thread. Drops undelivered events (teardown).
     void discard_pending();
-    void ref(Napi::Env env);
-    void unref(Napi::Env env);
+    // Whether the wake-up handle keeps Node's loop alive (it does at start).
+    void ref();
+    void unref();
     // JS thread. The status of a connection JS has seen open and not yet
     // closed; null otherwise (so JS-side calls on unknown ids are refused).
     std::shared_ptr<ConnectionStatus> status(ConnectionId id) const;
@@ -90,14 +98,13 @@ private:
     static EventPtr new_event(EventKind kind, ConnectionId id, std::string data = {},
                               std::uint16_t code = 0);
 
-    static void call_js(Napi::Env env, Napi::Function dispatcher, EventPump* pump, void* unused);
     void push(EventPtr event);
     void drain(Napi::Env env, Napi::Function dispatcher);
     Event* take_all();
 
     std::atomic<Event*> head_{nullptr};
-    Napi::TypedThreadSafeFunction<EventPump, void, &EventPump::call_js> wakeup_;
-    bool started_ = false;
+    uv_async_t* wakeup_ = nullptr;  // freed by its close callback
+    std::function<void()> deliver_;
     std::function<void()> on_server_closed_;
     std::function<void()> resume_;
     std::function<void(bool)> dispatching_;

@@ -178,20 +178,23 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
         dispatching_ = dispatching;
         if (!dispatching) flush_staged();
     });
-    pump_->start(env, dispatcher_.Value());
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    if (!async_context_) async_context_.emplace(env, "hyphae.events");
+    // From a libuv callback: events are delivered inside a callback scope,
+    // so nextTicks and microtasks run after the batch, as after any I/O.
+    auto deliver = [this] {
+        auto env = Env();
+        Napi::HandleScope scope(env);
+        pump_->dispatch_now(env, dispatcher_.Value(), *async_context_);
+    };
+    pump_->start(loop, deliver);
     pump_->set_on_server_closed([this] { on_stopped(); });
     Endpoint endpoint;
     try {
         if (same_thread_) {
-            uv_loop_t* loop = nullptr;
-            napi_get_uv_event_loop(env, &loop);
-            async_context_.emplace(env, "hyphae.events");
             JsLoop::Hooks hooks;
-            hooks.dispatch_events = [this] {
-                auto env = Env();
-                Napi::HandleScope scope(env);
-                pump_->dispatch_now(env, dispatcher_.Value(), *async_context_);
-            };
+            hooks.dispatch_events = deliver;
             hooks.finished = [this] {
                 if (server_) server_->adopter_finished();
             };
@@ -223,7 +226,7 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     // Registered after the thread-safe function, so it runs before Node's own
     // teardown of it (cleanup hooks run in reverse order).
     cleanup_.emplace(env.AddCleanupHook(&ServerWrap::teardown, this));
-    if (!referenced_) pump_->unref(env);
+    if (!referenced_) pump_->unref();
     Ref();  // the JS object stays alive while the server runs, like net.Server
 
     auto result = Napi::Object::New(env);
@@ -512,13 +515,13 @@ Napi::Value ServerWrap::address(const Napi::CallbackInfo& info) {
 
 Napi::Value ServerWrap::ref(const Napi::CallbackInfo& info) {
     referenced_ = true;
-    if (pump_) pump_->ref(info.Env());
+    if (pump_) pump_->ref();
     return info.This();
 }
 
 Napi::Value ServerWrap::unref(const Napi::CallbackInfo& info) {
     referenced_ = false;
-    if (pump_) pump_->unref(info.Env());
+    if (pump_) pump_->unref();
     return info.This();
 }
 

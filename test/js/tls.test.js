@@ -49,9 +49,17 @@ describe('wss: the same API over TLS', () => {
     });
     const subscribers = [trusted(), trusted()];
     const opened = Promise.all(subscribers.map((client) => once(client, 'open')));
-    const serverSide = [once(fixture.server, 'connection'), once(fixture.server, 'connection')];
+    // Both connections must be open (and subscribed) on the server before
+    // publishing: two once() listeners would both resolve on the first.
+    const serverSide = new Promise((resolve) => {
+      const seen = [];
+      fixture.server.on('connection', (ws) => {
+        seen.push(ws);
+        if (seen.length === 2) resolve(seen);
+      });
+    });
     await opened;
-    const [[first]] = await Promise.all(serverSide);
+    const [first] = await serverSide;
     const received = subscribers.map((client) => collect(client, 3));
     for (const n of [1, 2, 3]) fixture.server.publish('news', `item ${n}`);
     for (const messages of await Promise.all(received)) expect(messages).toEqual(['item 1', 'item 2', 'item 3']);
