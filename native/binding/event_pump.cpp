@@ -1,5 +1,7 @@
 #include "event_pump.hpp"
 
+#include "hyphae/block_pool.hpp"
+
 #include <cstring>
 #include <new>
 #include <vector>
@@ -31,7 +33,7 @@ struct EventPump::Event {
 
     Event* next = nullptr;
     ConnectionId id = 0;
-    std::uint32_t inline_size = 0;  // without `extra`: the payload follows this struct
+    std::uint32_t inline_size = 0;  // bytes behind this struct: the payload, without `extra`
     std::uint16_t code = 0;
     EventKind kind = EventKind::drain;
     std::unique_ptr<Extra> extra;
@@ -44,12 +46,15 @@ struct EventPump::Event {
     // Events are allocated with room for an inline payload behind them, so
     // they are created and freed only through these.
     static Event* create(std::size_t inline_bytes = 0) {
-        void* memory = ::operator new(sizeof(Event) + inline_bytes);
-        return new (memory) Event;
+        void* memory = block_pool::allocate(sizeof(Event) + inline_bytes);
+        auto* event = new (memory) Event;
+        event->inline_size = static_cast<std::uint32_t>(inline_bytes);
+        return event;
     }
     static void free(Event* event) {
+        const std::size_t footprint = sizeof(Event) + event->inline_size;
         event->~Event();
-        ::operator delete(event);
+        block_pool::release(event, footprint);
     }
 };
 
@@ -165,7 +170,6 @@ bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
         event.reset(Event::create(payload.size()));
         event->kind = kind;
         event->id = id;
-        event->inline_size = static_cast<std::uint32_t>(payload.size());
         if (!payload.empty())
             std::memcpy(reinterpret_cast<char*>(event.get() + 1), payload.data(), payload.size());
     }

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <utility>
 
+#include "hyphae/block_pool.hpp"
+
 namespace hyphae {
 
 class SharedPayload {
@@ -39,7 +41,7 @@ public:
     template <class Fill>
     static SharedPayload build(std::size_t size, Fill&& fill) {
         SharedPayload payload;
-        payload.block_ = Block::create(size, 1);
+        payload.block_ = Block::create(size);
         fill(payload.block_->bytes());
         return payload;
     }
@@ -65,8 +67,10 @@ private:
         std::size_t size = 0;
 
         char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
-        static Block* create(std::size_t size, std::size_t spare = 0) {
-            void* memory = ::operator new(sizeof(Block) + size + spare);
+        // One byte past the payload is always allocated (see build()).
+        static std::size_t footprint(std::size_t size) { return sizeof(Block) + size + 1; }
+        static Block* create(std::size_t size) {
+            void* memory = block_pool::allocate(footprint(size));
             auto* block = new (memory) Block;
             block->size = size;
             return block;
@@ -78,8 +82,9 @@ private:
     }
     void release() noexcept {
         if (block_ && block_->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            const std::size_t footprint = Block::footprint(block_->size);
             block_->~Block();
-            ::operator delete(block_);
+            block_pool::release(block_, footprint);
         }
     }
 
