@@ -334,7 +334,7 @@ Napi::Value ServerWrap::publish(const Napi::CallbackInfo& info) {
     command.id = connection_id(info[3]);  // excluded
     command.message = OutboundMessage{std::move(payload), info[2].ToBoolean()};
     command.text = std::make_shared<const std::string>(info[0].As<Napi::String>().Utf8Value());
-    const auto queued = frame_size(command.message.payload->size());
+    const auto queued = frame_size(command.message.payload.size());
     server_->note_publish();
     stage_everywhere(command);
     return Napi::Number::New(env, static_cast<double>(queued));

@@ -413,7 +413,7 @@ void BasicSession<Transport>::on_read_failed(beast::error_code ec) {
 
 template <class Transport>
 bool BasicSession<Transport>::send(OutboundMessage message, bool counted) {
-    const std::size_t bytes = frame_size(message.payload->size());
+    const std::size_t bytes = frame_size(message.payload.size());
     if (state_ != State::open || pending_close_) {
         if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
         return false;
@@ -450,7 +450,7 @@ void BasicSession<Transport>::close_for_backpressure() {
     // Drop what is not on the wire yet; a write in flight stays.
     const std::size_t first = writing_ ? queue_head_ + 1 : queue_head_;
     for (std::size_t i = first; i < queue_.size(); ++i) {
-        const auto bytes = frame_size(queue_[i].payload->size());
+        const auto bytes = frame_size(queue_[i].payload.size());
         buffered_ -= bytes;
         status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
     }
@@ -471,7 +471,7 @@ void BasicSession<Transport>::write_next() {
     // write is still in flight.
     ws_.async_write(
         net::buffer(message.payload.data(), message.payload.size()),
-        [self = self(), payload = message.payload, bytes = frame_size(message.payload->size())](
+        [self = self(), payload = message.payload, bytes = frame_size(message.payload.size())](
             beast::error_code ec, std::size_t) { self->on_write(ec, bytes); });
 }
 
@@ -614,7 +614,7 @@ void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::strin
     }
     // Frames that will never be written no longer count as buffered; a write
     // still in flight is subtracted when it completes.
-    const std::size_t in_flight = writing_ ? frame_size(queue_[queue_head_].payload->size()) : 0;
+    const std::size_t in_flight = writing_ ? frame_size(queue_[queue_head_].payload.size()) : 0;
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(buffered_ - in_flight));
     std::vector<OutboundMessage>().swap(queue_);
     queue_head_ = 0;

@@ -215,7 +215,7 @@ void RawSession::fail(std::uint16_t code, const char* text) {
 }
 
 bool RawSession::send(OutboundMessage message, bool counted) {
-    const std::size_t bytes = frame_size(message.payload->size());
+    const std::size_t bytes = frame_size(message.payload.size());
     if (state_ != State::open) {
         if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
         return false;
@@ -328,7 +328,7 @@ void RawSession::retire(std::size_t written) {
     std::size_t counted_bytes = 0;
     while (written > 0 && queue_head_ < queue_.size()) {
         Outgoing& frame = queue_[queue_head_];
-        const std::size_t size = frame_size(frame.payload->size());
+        const std::size_t size = frame_size(frame.payload.size());
         const std::size_t left = size - head_written_;
         if (written < left) {
             head_written_ += written;
@@ -383,7 +383,7 @@ void RawSession::drop_unsent() {
     const std::size_t first = queue_head_ + (head_written_ > 0 ? 1 : 0);
     for (std::size_t i = first; i < queue_.size(); ++i) {
         if (!queue_[i].data) continue;
-        const auto bytes = frame_size(queue_[i].payload->size());
+        const auto bytes = frame_size(queue_[i].payload.size());
         buffered_ -= bytes;
         if (queue_[i].from_js) {
             status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
@@ -472,7 +472,7 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
     // Frames never to be written stop counting.
     std::size_t unsent = published_shown_;
     for (std::size_t i = queue_head_; i < queue_.size(); ++i) {
-        if (queue_[i].from_js) unsent += frame_size(queue_[i].payload->size());
+        if (queue_[i].from_js) unsent += frame_size(queue_[i].payload.size());
     }
     status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(unsent));
     published_queued_ = published_shown_ = 0;

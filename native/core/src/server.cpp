@@ -125,7 +125,7 @@ bool Server::submit_one(Command command) {
 
 std::size_t Server::send(ConnectionId id, OutboundMessage message,
                          std::shared_ptr<ConnectionStatus> status) {
-    const std::size_t bytes = frame_size(message.payload->size());
+    const std::size_t bytes = frame_size(message.payload.size());
     if (!accepting_commands() || id == 0 || owner_thread(id) >= workers_.size()) return 0;
     if (status) status->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
     Command command;
@@ -201,7 +201,7 @@ bool Server::unsubscribe(ConnectionId id, std::string topic) {
 std::size_t Server::publish(std::string topic, OutboundMessage message, ConnectionId exclude) {
     if (!accepting_commands()) return 0;
     note_publish();
-    const std::size_t bytes = frame_size(message.payload->size());
+    const std::size_t bytes = frame_size(message.payload.size());
     Command command;
     command.kind = Command::Kind::publish;
     command.id = exclude;

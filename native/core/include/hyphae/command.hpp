@@ -38,7 +38,7 @@ struct Command {
     void drop() {
         if (kind == Kind::send && status) {
             status->buffered_amount.fetch_sub(
-                static_cast<std::int64_t>(frame_size(message.payload->size())));
+                static_cast<std::int64_t>(frame_size(message.payload.size())));
             status.reset();
         }
     }

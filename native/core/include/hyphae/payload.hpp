@@ -50,11 +50,7 @@ public:
     std::size_t size() const noexcept { return block_ ? block_->size : 0; }
     bool empty() const noexcept { return size() == 0; }
     std::string_view view() const noexcept { return {data(), size()}; }
-    std::string str() const { return std::string(view()); }
 
-    // Pointer-like use, as with the shared_ptr it replaced.
-    const SharedPayload* operator->() const noexcept { return this; }
-    const SharedPayload& operator*() const noexcept { return *this; }
     explicit operator bool() const noexcept { return block_ != nullptr; }
     void reset() noexcept {
         release();
