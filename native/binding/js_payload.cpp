@@ -4,6 +4,32 @@ namespace hyphae::binding {
 
 namespace {
 
+// Bytes per element; 0 for a kind added to N-API after this was written.
+std::size_t element_size(napi_typedarray_type type) {
+    switch (type) {
+        case napi_int8_array:
+        case napi_uint8_array:
+        case napi_uint8_clamped_array:
+            return 1;
+        case napi_int16_array:
+        case napi_uint16_array:
+#ifdef NODE_API_HAS_FLOAT16_ARRAY
+        case napi_float16_array:
+#endif
+            return 2;
+        case napi_int32_array:
+        case napi_uint32_array:
+        case napi_float32_array:
+            return 4;
+        case napi_float64_array:
+        case napi_bigint64_array:
+        case napi_biguint64_array:
+            return 8;
+        default:
+            return 0;
+    }
+}
+
 bool read_binary(napi_env env, napi_value data, SharedPayload& out) {
     bool is = false;
     void* bytes = nullptr;
@@ -15,27 +41,18 @@ bool read_binary(napi_env env, napi_value data, SharedPayload& out) {
         if (napi_get_typedarray_info(env, data, &type, &length, &bytes, &buffer, &offset) !=
             napi_ok)
             return false;
-        // length counts elements: the byte length comes from the element size.
-        std::size_t element = 1;
-        switch (type) {
-            case napi_int16_array:
-            case napi_uint16_array:
-                element = 2;
-                break;
-            case napi_int32_array:
-            case napi_uint32_array:
-            case napi_float32_array:
-                element = 4;
-                break;
-            case napi_float64_array:
-            case napi_bigint64_array:
-            case napi_biguint64_array:
-                element = 8;
-                break;
-            default:
-                break;
+        // length counts elements: the byte length comes from the element
+        // size, or from `byteLength` for a kind this code does not know.
+        std::size_t byte_length = length * element_size(type);
+        if (element_size(type) == 0) {
+            napi_value property = nullptr;
+            double value = 0;
+            if (napi_get_named_property(env, data, "byteLength", &property) != napi_ok ||
+                napi_get_value_double(env, property, &value) != napi_ok || value < 0)
+                return false;
+            byte_length = static_cast<std::size_t>(value);
         }
-        out = SharedPayload::copy(bytes, length * element);
+        out = SharedPayload::copy(bytes, byte_length);
         return true;
     }
     if (napi_is_dataview(env, data, &is) == napi_ok && is) {

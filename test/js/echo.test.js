@@ -66,14 +66,17 @@ describe('echo through a JS handler', () => {
       ws.send(new Uint16Array([0x0201, 0x0403]));
       ws.send(new DataView(bytes.buffer, 1, 2));
       ws.send(Buffer.from('as text'), false);
+      // Wider elements, viewed from an offset: byteLength, not length.
+      ws.send(new Float64Array([1.5, 2.5, 3.5]).subarray(1, 2));
     });
     // Listening from the start: the server sends as it opens, so the
     // messages may come in the same read as the 101 response.
     client = new WebSocket(fixture.url);
-    const received = await collect(client, 4);
+    const received = await collect(client, 5);
     expect([...received[0]]).toEqual([1, 2, 3, 4]);
     expect([...received[1]]).toEqual([1, 2, 3, 4]);
     expect([...received[2]]).toEqual([2, 3]);
     expect(received[3]).toBe('as text');
+    expect([...received[4]]).toEqual([...new Uint8Array(new Float64Array([2.5]).buffer)]);
   });
 });
