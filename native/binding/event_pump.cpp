@@ -98,11 +98,6 @@ void EventPump::unref() {
     if (wakeup_) uv_unref(reinterpret_cast<uv_handle_t*>(wakeup_));
 }
 
-std::shared_ptr<ConnectionStatus> EventPump::status(ConnectionId id) const {
-    const auto it = statuses_.find(id);
-    return it == statuses_.end() ? nullptr : it->second;
-}
-
 const std::shared_ptr<ConnectionStatus>* EventPump::find(ConnectionId id) const {
     const auto it = statuses_.find(id);
     return it == statuses_.end() ? nullptr : &it->second;
@@ -205,8 +200,9 @@ void EventPump::on_server_closed() {
 }
 
 void EventPump::dispatch_now(Napi::Env env, Napi::Function dispatcher, napi_async_context context) {
-    // Cleared even when there is nothing to take (a drain before this wake-up
-    // took it), or a later flush would think a wake-up still on its way.
+    // Cleared before the queue is taken, so a flush from now on wakes JS
+    // again; and even when there is nothing to take (a drain before this
+    // wake-up took it), or a later flush would think a wake-up on its way.
     signalled_.store(false);
     if (head_.load(std::memory_order_acquire) == nullptr) return;
     // Closing the scope runs process.nextTick callbacks and microtasks, as
@@ -264,8 +260,6 @@ Napi::Value binary_value(Napi::Env env, std::string& payload) {
 }  // namespace
 
 void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
-    // Cleared before taking the queue: a flush from now on wakes JS again.
-    signalled_.store(false);
     Event* list = take_all();
     // Frees what is left if any N-API call throws (JS failing or going away).
     struct Remaining {
@@ -305,11 +299,8 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     break;
                 case EventKind::close:
                     statuses_.erase(event->id);
-                    value = Napi::String::New(env, event->bytes(), event->size());
-                    break;
+                    [[fallthrough]];  // the reason is its value
                 case EventKind::text_message:
-                    value = Napi::String::New(env, event->bytes(), event->size());
-                    break;
                 case EventKind::error:
                     value = Napi::String::New(env, event->bytes(), event->size());
                     break;

@@ -72,9 +72,8 @@ public:
     void unref();
     // JS thread. The status of a connection JS has seen open and not yet
     // closed; null otherwise (so JS-side calls on unknown ids are refused).
-    std::shared_ptr<ConnectionStatus> status(ConnectionId id) const;
-    // The entry itself, without taking a reference: valid until the next
-    // dispatch (which may see the connection close).
+    // The entry itself, so a caller copies the reference only when it keeps
+    // it: valid until the next dispatch (which may see the connection close).
     const std::shared_ptr<ConnectionStatus>* find(ConnectionId id) const;
 
     // io threads

@@ -224,8 +224,8 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
                         errno_name(failure.code()));
         throw error;
     }
-    // Registered after the thread-safe function, so it runs before Node's own
-    // teardown of it (cleanup hooks run in reverse order).
+    // Stops the server if the environment goes away first (worker
+    // termination, process exit).
     cleanup_.emplace(env.AddCleanupHook(&ServerWrap::teardown, this));
     if (!referenced_) pump_->unref();
     Ref();  // the JS object stays alive while the server runs, like net.Server
@@ -235,6 +235,10 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     result.Set("port", endpoint.port);
     result.Set("family", endpoint.ipv6 ? "IPv6" : "IPv4");
     return result;
+}
+
+const std::shared_ptr<ConnectionStatus>* ServerWrap::open_status(ConnectionId id) const {
+    return server_ && id != 0 ? pump_->find(id) : nullptr;
 }
 
 Napi::Value ServerWrap::send_entry(const Napi::CallbackInfo& info) {
@@ -257,7 +261,7 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
     bool binary = false;
     if (napi_get_value_bool(env, info[2], &binary) != napi_ok) binary = info[2].ToBoolean();
     // Only connections JS has seen open (and not yet closed) are addressable.
-    const auto* entry = server_ && id != 0 ? pump_->find(id) : nullptr;
+    const auto* entry = open_status(id);
     if (!entry) return Napi::Number::New(env, 0);
     ConnectionStatus* status = entry->get();
     // Backpressure is decided here, on the JS thread, from what is queued or
@@ -287,8 +291,8 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
 
 Napi::Value ServerWrap::buffered_amount(const Napi::CallbackInfo& info) {
     const ConnectionId id = connection_id(info[0]);
-    const auto status = pump_ && id != 0 ? pump_->status(id) : nullptr;
-    const auto amount = status ? status->buffered_amount.load(std::memory_order_relaxed) : 0;
+    const auto* status = pump_ && id != 0 ? pump_->find(id) : nullptr;
+    const auto amount = status ? (*status)->buffered_amount.load(std::memory_order_relaxed) : 0;
     return Napi::Number::New(info.Env(), static_cast<double>(amount > 0 ? amount : 0));
 }
 
@@ -298,13 +302,13 @@ Napi::Value ServerWrap::subscription(const Napi::CallbackInfo& info, bool subscr
     if (!info[1].IsString()) {
         throw coded_error(info.Env(), "topic must be a string", "ERR_HYPHAE_INVALID_TOPIC");
     }
-    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    const auto* status = open_status(id);
     if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = subscribe ? Command::Kind::subscribe : Command::Kind::unsubscribe;
     command.id = id;
     command.text = std::make_shared<const std::string>(info[1].As<Napi::String>().Utf8Value());
-    stage(id, *status, std::move(command));
+    stage(id, **status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -385,25 +389,25 @@ Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {
         info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1000);
     std::string reason =
         info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : std::string();
-    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    const auto* status = open_status(id);
     if (!status) return Napi::Boolean::New(env, false);
     Command command;
     command.kind = Command::Kind::close;
     command.id = id;
     command.code = code;
     command.text = std::make_shared<const std::string>(std::move(reason));
-    stage(id, *status, std::move(command));
+    stage(id, **status, std::move(command));
     return Napi::Boolean::New(env, true);
 }
 
 Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
     const ConnectionId id = connection_id(info[0]);
-    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    const auto* status = open_status(id);
     if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = Command::Kind::terminate;
     command.id = id;
-    stage(id, *status, std::move(command));
+    stage(id, **status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -415,13 +419,13 @@ Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
         throw coded_error(info.Env(), "ping data must be a string or binary",
                           "ERR_HYPHAE_INVALID_DATA");
     }
-    const auto status = server_ && id != 0 ? pump_->status(id) : nullptr;
+    const auto* status = open_status(id);
     if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = Command::Kind::ping;
     command.id = id;
     command.text = std::make_shared<const std::string>(payload.view());
-    stage(id, *status, std::move(command));
+    stage(id, **status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 

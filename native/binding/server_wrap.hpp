@@ -49,6 +49,9 @@ private:
     // JS-issued operations are staged per io thread and handed over in one
     // batch per JS turn: after each dispatch, or from a microtask when they
     // were issued outside one.
+    // The status of a connection JS has seen open and not yet closed (null
+    // otherwise, so calls on unknown ids are refused); see EventPump::find.
+    const std::shared_ptr<ConnectionStatus>* open_status(ConnectionId id) const;
     // A command for a connection JS has seen open: staged for its io
     // thread, or run at once when it is served on the JS thread.
     void stage(ConnectionId id, const ConnectionStatus& status, Command command);

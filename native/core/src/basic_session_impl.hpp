@@ -296,7 +296,8 @@ void BasicSession<Transport>::hand_off(beast::error_code ec) {
         auto raw = std::make_shared<RawSession>(owner_, id(), std::move(handoff));
         owner_.sessions().replace(id(), raw);
         raw->open(std::move(info), early);
-        if (close_when_open_) raw->close(close_when_open_->code, std::move(close_when_open_->reason));
+        if (close_when_open_)
+            raw->close(close_when_open_->code, std::move(close_when_open_->reason));
     } else {
         (void)ec;
     }

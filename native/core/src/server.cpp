@@ -65,25 +65,24 @@ Endpoint Server::listen() {
     endpoint_ = Endpoint{bound.address().to_string(), bound.port(), bound.address().is_v6()};
 
     state_.store(State::listening);
-    live_threads_.store(static_cast<unsigned>(workers_.size()) + (context_->adopter ? 1 : 0));
-    io_threads_live_.store(static_cast<unsigned>(workers_.size()));
+    live_threads_.store(static_cast<unsigned>(workers_.size()));
     for (auto& worker : workers_) worker->start([this] { io_thread_done(); });
     net::post(io, [this] { accept_next(); });
     return *endpoint_;
 }
 
 void Server::io_thread_done() {
-    if (io_threads_live_.fetch_sub(1) == 1 && context_->adopter)
-        context_->adopter->handoffs_ended();
-    participant_done();
+    if (live_threads_.fetch_sub(1) != 1) return;
+    // The adopter finishes only after it hears this, so its end, not the io
+    // threads', is the server's.
+    if (context_->adopter) return context_->adopter->handoffs_ended();
+    report_closed();
 }
 
-void Server::participant_done() {
-    if (live_threads_.fetch_sub(1) == 1) {
-        state_.store(State::stopped);
-        context_->sink->on_server_closed();
-        context_->sink->flush();
-    }
+void Server::report_closed() {
+    state_.store(State::stopped);
+    context_->sink->on_server_closed();
+    context_->sink->flush();
 }
 
 std::optional<Endpoint> Server::local_endpoint() const {

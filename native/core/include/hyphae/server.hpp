@@ -34,8 +34,9 @@ struct Endpoint {
 class Server {
 public:
     // With an adopter (same-thread mode), plain connections are handed to it
-    // after their handshake; it then counts as one more participant in the
-    // shutdown: on_server_closed() waits for its adopter_finished().
+    // after their handshake. Its end comes after the io threads' (it hears of
+    // theirs through handoffs_ended()), and on_server_closed() waits for its
+    // adopter_finished().
     Server(ServerOptions options, std::shared_ptr<EventSink> sink,
            std::shared_ptr<ConnectionAdopter> adopter = nullptr);
     ~Server();
@@ -96,7 +97,7 @@ public:
     // Waits for the io threads; call after on_server_closed().
     void join();
     // The adopter has closed its last connection after stop(). Any thread.
-    void adopter_finished() { participant_done(); }
+    void adopter_finished() { report_closed(); }
 
     std::size_t connection_count() const;
 
@@ -104,9 +105,10 @@ private:
     enum class State { idle, listening, stopping, stopped };
 
     void accept_next();
-    // An io thread or the adopter is done; the last one reports the end.
-    void participant_done();
+    // An io thread has left run(); the last one ends the server, or tells
+    // the adopter that nothing more is handed over.
     void io_thread_done();
+    void report_closed();
     bool submit_one(Command command);
 
     std::shared_ptr<const ServerContext> context_;
@@ -115,8 +117,7 @@ private:
     std::optional<net::steady_timer> accept_retry_;
     std::optional<Endpoint> endpoint_;
     unsigned next_worker_ = 0;
-    std::atomic<unsigned> live_threads_{0};  // io threads, and the adopter if any
-    std::atomic<unsigned> io_threads_live_{0};
+    std::atomic<unsigned> live_threads_{0};  // io threads still in run()
     std::atomic<State> state_{State::idle};
     std::atomic<std::uint64_t> publishes_{0};
     std::atomic<std::uint64_t> dropped_{0};
