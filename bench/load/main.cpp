@@ -21,6 +21,7 @@
 
 #include "churn_client.hpp"
 #include "echo_client.hpp"
+#include "echo_loop.hpp"
 #include "fanout_client.hpp"
 
 #include <fstream>
@@ -268,16 +269,12 @@ int main(int argc, char** argv) {
     }
 
     for (auto& client : clients) client->begin_load();
-    const auto run_for = [&](double seconds) {
-        io.restart();
-        io.run_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::duration<double>(seconds)));
-    };
-    run_for(args.warmup);
+    EchoLoop loop(clients);
+    loop.run_for(args.warmup);
     totals.measuring = true;
     const double cpu_before = cpu_seconds();
     const auto started_at = std::chrono::steady_clock::now();
-    run_for(args.duration);
+    loop.run_for(args.duration);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
     const double cpu = cpu_seconds() - cpu_before;
