@@ -370,8 +370,8 @@ void BasicSession<Transport>::on_read(beast::error_code ec) {
     // a large message does not leave a large buffer behind.
     std::string payload = std::exchange(read_bytes_, std::string());
     awaiting_pong_ = false;
-    WorkerStats::bump(owner_.stats().messages_in);
-    WorkerStats::bump(owner_.stats().bytes_in, payload.size());
+    WorkerStats::add_owned(owner_.stats().messages_in);
+    WorkerStats::add_owned(owner_.stats().bytes_in, payload.size());
     if (owner_.events().on_message(id(), payload, ws_.got_binary())) {
         return read_message();
     }
@@ -483,8 +483,8 @@ void BasicSession<Transport>::on_write(beast::error_code ec, std::size_t frame_b
     if (state_ == State::finished) return;
     buffered_ -= frame_bytes;
     if (!ec) {
-        WorkerStats::bump(owner_.stats().messages_out);
-        WorkerStats::bump(owner_.stats().bytes_out, frame_bytes);
+        WorkerStats::add_owned(owner_.stats().messages_out);
+        WorkerStats::add_owned(owner_.stats().bytes_out, frame_bytes);
     }
     queue_[queue_head_] = OutboundMessage{};
     if (++queue_head_ == queue_.size()) {

@@ -155,8 +155,8 @@ bool RawSession::consume(const unsigned char* data, std::size_t size) {
                     break;
                 }
                 std::string& payload = parser_.message();
-                WorkerStats::bump(owner_.stats().messages_in);
-                WorkerStats::bump(owner_.stats().bytes_in, payload.size());
+                WorkerStats::add_owned(owner_.stats().messages_in);
+                WorkerStats::add_owned(owner_.stats().bytes_in, payload.size());
                 const bool keep_reading =
                     owner_.events().on_message(id(), payload, parser_.binary());
                 parser_.message_done();
@@ -352,8 +352,8 @@ void RawSession::retire(std::size_t written) {
         }
         published_queued_ -= data_bytes - counted_bytes;
         buffered_ -= data_bytes;
-        WorkerStats::bump(owner_.stats().messages_out, data_frames);
-        WorkerStats::bump(owner_.stats().bytes_out, data_bytes);
+        WorkerStats::add_owned(owner_.stats().messages_out, data_frames);
+        WorkerStats::add_owned(owner_.stats().bytes_out, data_bytes);
     }
     if (queue_head_ == queue_.size()) {
         queue_head_ = 0;

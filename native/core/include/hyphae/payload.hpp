@@ -76,8 +76,12 @@ private:
     void retain() const noexcept {
         if (block_) block_->references.fetch_add(1, std::memory_order_relaxed);
     }
+    // The last owner frees without a locked decrement: with one reference
+    // left, no other thread holds one it could copy or drop meanwhile.
     void release() noexcept {
-        if (block_ && block_->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        if (!block_) return;
+        if (block_->references.load(std::memory_order_acquire) == 1 ||
+            block_->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             const std::size_t footprint = Block::footprint(block_->size);
             block_->~Block();
             block_pool::release(block_, footprint);

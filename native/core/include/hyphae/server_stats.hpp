@@ -37,6 +37,12 @@ struct WorkerStats {
     static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
         counter.fetch_add(by, std::memory_order_relaxed);
     }
+    // For the per-message counters, which only the owning thread writes:
+    // a plain load and store, no locked instruction; readers elsewhere
+    // still see whole values.
+    static void add_owned(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+        counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+    }
     void add_to(StatsSnapshot& total) const {
         total.connections_opened += connections_opened.load(std::memory_order_relaxed);
         total.connections_closed += connections_closed.load(std::memory_order_relaxed);
