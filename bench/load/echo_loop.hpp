@@ -17,8 +17,13 @@ namespace hyphae::load {
 
 class EchoLoop {
 public:
-    explicit EchoLoop(std::vector<std::shared_ptr<EchoClient>>& clients)
-        : clients_(clients), epoll_(::epoll_create1(EPOLL_CLOEXEC)), watching_out_(clients.size()) {
+    // spin: poll without sleeping, so a server's send never has to wake the
+    // generator (on loopback the sender pays for waking the receiver).
+    EchoLoop(std::vector<std::shared_ptr<EchoClient>>& clients, bool spin)
+        : clients_(clients),
+          epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+          watching_out_(clients.size()),
+          spin_(spin) {
         if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             watching_out_[i] = clients_[i]->wants_write();
@@ -35,7 +40,7 @@ public:
                                   std::chrono::duration<double>(seconds));
         std::array<epoll_event, 256> events{};
         while (std::chrono::steady_clock::now() < deadline) {
-            const int ready = ::epoll_wait(epoll_, events.data(), events.size(), 10);
+            const int ready = ::epoll_wait(epoll_, events.data(), events.size(), spin_ ? 0 : 10);
             for (int e = 0; e < ready; ++e) {
                 const std::size_t index = events[e].data.u64;
                 EchoClient& client = *clients_[index];
@@ -67,6 +72,7 @@ private:
     std::vector<std::shared_ptr<EchoClient>>& clients_;
     int epoll_;
     std::vector<bool> watching_out_;
+    bool spin_;
     std::array<char, 64 * 1024> input_{};
 };
 

@@ -1,6 +1,7 @@
 // hyphae_load: a WebSocket load generator (bench/load). Loopback only; every
 // mode exits by itself and prints one JSON line.
-//   echo   --port P [--connections N] [--depth D] [--size S] [--binary] [--warmup S] [--duration S]
+//   echo   --port P [--connections N] [--depth D] [--size S] [--binary] [--spin]
+//          [--warmup S] [--duration S]
 //          throughput, latency percentiles, the generator's own CPU per message
 //   fanout --port P --connections N [--messages M] [--size S] [--rate R]
 //          N subscribers on /sub; one trigger on /trigger asks the server to
@@ -37,6 +38,7 @@ struct Arguments {
     std::size_t depth = 1;
     std::size_t size = 32;
     bool binary = false;
+    bool spin = false;  // echo: busy-poll instead of sleeping in epoll_wait
     std::string path = "/";
     double warmup = 1;
     double duration = 5;
@@ -62,6 +64,8 @@ Arguments parse(int argc, char** argv) {
             args.size = std::max<std::size_t>(16, std::stoul(value()));
         else if (flag == "--binary")
             args.binary = true;
+        else if (flag == "--spin")
+            args.spin = true;
         else if (flag == "--path")
             args.path = value();
         else if (flag == "--warmup")
@@ -269,7 +273,7 @@ int main(int argc, char** argv) {
     }
 
     for (auto& client : clients) client->begin_load();
-    EchoLoop loop(clients);
+    EchoLoop loop(clients, args.spin);
     loop.run_for(args.warmup);
     totals.measuring = true;
     const double cpu_before = cpu_seconds();
@@ -284,12 +288,13 @@ int main(int argc, char** argv) {
 
     const double messages = static_cast<double>(totals.messages);
     std::printf(
-        "{\"mode\":\"echo\",\"connections\":%zu,\"depth\":%zu,\"size\":%zu,\"binary\":%s,"
+        "{\"mode\":\"echo\",\"connections\":%zu,\"depth\":%zu,\"size\":%zu,\"binary\":%s,\"spin\":%s,"
         "\"seconds\":%.3f,"
         "\"messages\":%.0f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,\"p999us\":%.0f,"
         "\"errors\":%llu,"
         "\"loadCpuSeconds\":%.3f,\"loadCpuUsPerMsg\":%.3f}\n",
-        args.connections, args.depth, args.size, args.binary ? "true" : "false", elapsed, messages,
+        args.connections, args.depth, args.size, args.binary ? "true" : "false",
+        args.spin ? "true" : "false", elapsed, messages,
         messages / elapsed, totals.latency.percentile(0.5), totals.latency.percentile(0.99),
         totals.latency.percentile(0.999), static_cast<unsigned long long>(totals.errors), cpu,
         messages > 0 ? cpu * 1e6 / messages : 0.0);
