@@ -128,11 +128,24 @@ void Worker::resume_paused() {
 }
 
 void Worker::request_flush() {
+    ++round_events_;
     if (flush_posted_) return;
     flush_posted_ = true;
-    // Runs after the handlers already queued: the events of this round go
-    // to the sink's consumer together.
-    net::post(io_, [this] {
+    post_flush(round_events_, 0);
+}
+
+// The flush runs after the handlers already queued, and so after the
+// reactor's next non-blocking pass. While such a pass still brings events
+// (at most kExtraPasses times), the flush waits one more: on a core shared
+// with the JS thread each flush costs two context switches, so larger rounds
+// are cheaper (echo at 100 connections: 27 -> 40 messages per round). An idle
+// reactor adds no wait: the first pass that brings nothing flushes.
+void Worker::post_flush(std::uint64_t seen, unsigned passes) {
+    constexpr unsigned kExtraPasses = 3;
+    net::post(io_, [this, seen, passes] {
+        if (round_events_ != seen && passes < kExtraPasses) {
+            return post_flush(round_events_, passes + 1);
+        }
         flush_posted_ = false;
         context_->sink->flush();
     });

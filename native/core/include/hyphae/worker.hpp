@@ -88,6 +88,7 @@ private:
     };
 
     void request_flush();
+    void post_flush(std::uint64_t seen, unsigned passes);
     // Heartbeat: one timer per worker for all its sessions (a timer per
     // connection would cost memory and a wake-up each).
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
@@ -112,6 +113,7 @@ private:
     std::uint64_t next_sequence_ = 1;
     bool stopping_ = false;
     bool flush_posted_ = false;
+    std::uint64_t round_events_ = 0;  // events reported to the sink so far
     RoundSink events_{*this};
     std::thread thread_;
 };
