@@ -288,14 +288,15 @@ int main(int argc, char** argv) {
 
     const double messages = static_cast<double>(totals.messages);
     std::printf(
-        "{\"mode\":\"echo\",\"connections\":%zu,\"depth\":%zu,\"size\":%zu,\"binary\":%s,\"spin\":%s,"
+        "{\"mode\":\"echo\",\"connections\":%zu,\"depth\":%zu,\"size\":%zu,\"binary\":%s,\"spin\":%"
+        "s,"
         "\"seconds\":%.3f,"
         "\"messages\":%.0f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,\"p999us\":%.0f,"
         "\"errors\":%llu,"
         "\"loadCpuSeconds\":%.3f,\"loadCpuUsPerMsg\":%.3f}\n",
         args.connections, args.depth, args.size, args.binary ? "true" : "false",
-        args.spin ? "true" : "false", elapsed, messages,
-        messages / elapsed, totals.latency.percentile(0.5), totals.latency.percentile(0.99),
+        args.spin ? "true" : "false", elapsed, messages, messages / elapsed,
+        totals.latency.percentile(0.5), totals.latency.percentile(0.99),
         totals.latency.percentile(0.999), static_cast<unsigned long long>(totals.errors), cpu,
         messages > 0 ? cpu * 1e6 / messages : 0.0);
     return 0;
