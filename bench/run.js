@@ -95,7 +95,9 @@ async function runOnce(contender, scenario, generator) {
   const before = procStats(server.pid);
   const loadArgs = [scenario.mode, '--port', String(port), ...scenario.args];
   if (scenario.timed) loadArgs.push('--warmup', String(WARMUP), '--duration', String(DURATION));
-  if (scenario.mode === 'idle') loadArgs.push('--server-pid', String(server.pid));
+  // The generator reads the server's user and kernel CPU over its own window
+  // (idle: the server's RSS).
+  loadArgs.push('--server-pid', String(server.pid));
   const [loadCommand, pinnedArgs] = pinned(0, generator, loadArgs);
   const load = spawnSync(loadCommand, pinnedArgs, { encoding: 'utf8', timeout: (DURATION + WARMUP + 90) * 1000 });
   const after = procStats(server.pid);
@@ -104,11 +106,14 @@ async function runOnce(contender, scenario, generator) {
   const result = JSON.parse(load.stdout.trim().split('\n').pop() || '{"error":"no output"}');
   const serverCpu = after.cpuSeconds - before.cpuSeconds;
   const units = result.delivered ?? result.messages ?? result.cycles;
+  // Over the measuring window where the generator read it; else over the
+  // whole run (connection set-up and warm-up included).
+  const windowed = result.serverUserUsPerUnit !== undefined;
   return {
     ...result,
     value: result[scenario.metric] ?? null,
     serverCpuSeconds: serverCpu,
-    serverCpuUsPerUnit: units ? (serverCpu * 1e6) / units : null,
+    serverCpuUsPerUnit: windowed ? result.serverUserUsPerUnit + result.serverKernelUsPerUnit : units ? (serverCpu * 1e6) / units : null,
     serverPeakRssMiB: after.peakRssMiB,
   };
 }
@@ -139,7 +144,7 @@ for (const scenario of scenarios) {
 
 const unit = { msgsPerSec: 'msgs/s', bytesPerConnection: 'bytes/conn', cyclesPerSec: 'cycles/s', p99us: 'µs p99' };
 console.log(`\n${REPS} runs per scenario (idle: 1) of ${DURATION} s where timed; medians [min–max]. Server pinned to core 1, load generator to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}.\n`);
-console.log('| scenario | server | result | p50 µs | p99 µs | server CPU µs/unit | peak RSS MiB | load CPU µs/msg |');
+console.log('| scenario | server | result | p50 µs | p99 µs | server CPU µs/unit (user + kernel) | peak RSS MiB | load CPU µs/msg |');
 console.log('|---|---|---|---:|---:|---:|---:|---:|');
 const summary = {};
 for (const scenario of scenarios) {
@@ -155,8 +160,9 @@ for (const scenario of scenarios) {
     (summary[scenario.name] ??= {})[contender.name] = row;
     const figure = scenario.metric === 'bytesPerConnection' ? `${Math.round(row.value)} ${unit[scenario.metric]}` : `${k(row.value)} [${k(row.min)}–${k(row.max)}] ${unit[scenario.metric]}`;
     const cpu = pick('serverCpuUsPerUnit');
+    const split = mine[0].serverUserUsPerUnit !== undefined ? ` (${pick('serverUserUsPerUnit').toFixed(2)} + ${pick('serverKernelUsPerUnit').toFixed(2)})` : '';
     console.log(
-      `| ${scenario.name} | ${contender.name} | ${figure} | ${pick('p50us') || ''} | ${pick('p99us') || ''} | ${cpu ? cpu.toFixed(2) : ''} | ${pick('serverPeakRssMiB').toFixed(0)} | ${pick('loadCpuUsPerMsg') ? pick('loadCpuUsPerMsg').toFixed(2) : ''} |`,
+      `| ${scenario.name} | ${contender.name} | ${figure} | ${pick('p50us') || ''} | ${pick('p99us') || ''} | ${cpu ? cpu.toFixed(2) + split : ''} | ${pick('serverPeakRssMiB').toFixed(0)} | ${pick('loadCpuUsPerMsg') ? pick('loadCpuUsPerMsg').toFixed(2) : ''} |`,
     );
   }
 }

@@ -11,6 +11,8 @@
 //          opens N idle connections; the server's RSS delta per connection
 //   churn  --port P [--connections C] [--duration S]
 //          C loops of connect/upgrade/close; cycles per second
+// With --server-pid, echo, fanout and churn also report the server's user and
+// kernel CPU µs per message (or cycle) over the measuring window.
 // Common: [--path /] [--sources K] spreads connections over 127.0.0.1..K.
 #include <sys/resource.h>
 
@@ -24,6 +26,7 @@
 #include "echo_client.hpp"
 #include "echo_loop.hpp"
 #include "fanout_client.hpp"
+#include "process_cpu.hpp"
 
 #include <fstream>
 
@@ -161,6 +164,7 @@ int run_fanout(const Arguments& args, tcp::endpoint server) {
     }
     const std::uint64_t expected = args.connections * args.messages;
     const double cpu_before = cpu_seconds();
+    const ProcessCpu server_before = process_cpu(args.server_pid);
     const std::uint64_t started = now_ns();
     trigger->send_text("publish " + std::to_string(args.messages) + " " +
                        std::to_string(args.size) + " " + std::to_string(args.connections) + " " +
@@ -171,20 +175,24 @@ int run_fanout(const Arguments& args, tcp::endpoint server) {
     }
     const double seconds = static_cast<double>(totals.last_ns - started) / 1e9;
     const double cpu = cpu_seconds() - cpu_before;
+    const ProcessCpu server_after = process_cpu(args.server_pid);
     for (auto& client : subscribers) client->close();
     trigger->close();
     std::printf(
         "{\"mode\":\"fanout\",\"subscribers\":%zu,\"messages\":%zu,\"size\":%zu,\"rate\":%.0f,"
         "\"delivered\":%llu,"
         "\"expected\":%llu,\"seconds\":%.3f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,"
-        "\"errors\":%llu,\"loadCpuUsPerMsg\":%.3f}\n",
+        "\"errors\":%llu,\"loadCpuUsPerMsg\":%.3f%s}\n",
         args.connections, args.messages, args.size, args.rate,
         static_cast<unsigned long long>(totals.delivered),
         static_cast<unsigned long long>(expected), seconds,
         seconds > 0 ? static_cast<double>(totals.delivered) / seconds : 0.0,
         totals.latency.percentile(0.5), totals.latency.percentile(0.99),
         static_cast<unsigned long long>(totals.errors),
-        totals.delivered ? cpu * 1e6 / static_cast<double>(totals.delivered) : 0.0);
+        totals.delivered ? cpu * 1e6 / static_cast<double>(totals.delivered) : 0.0,
+        server_cpu_fields(args.server_pid, server_before, server_after,
+                          static_cast<double>(totals.delivered))
+            .c_str());
     return totals.delivered == expected ? 0 : 1;
 }
 
@@ -223,19 +231,23 @@ int run_churn(const Arguments& args, tcp::endpoint server) {
     io.run_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::duration<double>(args.warmup)));
     const std::uint64_t warm = totals.cycles;
+    const ProcessCpu server_before = process_cpu(args.server_pid);
     const auto started = std::chrono::steady_clock::now();
     io.run_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::duration<double>(args.duration)));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::uint64_t cycles = totals.cycles - warm;
+    const ProcessCpu server_after = process_cpu(args.server_pid);
     totals.running = false;
     std::printf(
         "{\"mode\":\"churn\",\"concurrency\":%zu,\"seconds\":%.3f,\"cycles\":%llu,\"cyclesPerSec\":"
         "%.0f,"
-        "\"errors\":%llu}\n",
+        "\"errors\":%llu%s}\n",
         args.connections, seconds, static_cast<unsigned long long>(cycles),
-        static_cast<double>(cycles) / seconds, static_cast<unsigned long long>(totals.errors));
+        static_cast<double>(cycles) / seconds, static_cast<unsigned long long>(totals.errors),
+        server_cpu_fields(args.server_pid, server_before, server_after, static_cast<double>(cycles))
+            .c_str());
     return 0;
 }
 
@@ -277,11 +289,13 @@ int main(int argc, char** argv) {
     loop.run_for(args.warmup);
     totals.measuring = true;
     const double cpu_before = cpu_seconds();
+    const ProcessCpu server_before = process_cpu(args.server_pid);
     const auto started_at = std::chrono::steady_clock::now();
     loop.run_for(args.duration);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
     const double cpu = cpu_seconds() - cpu_before;
+    const ProcessCpu server_after = process_cpu(args.server_pid);
     totals.measuring = false;
     totals.sending = false;
     for (auto& client : clients) client->close();
@@ -293,11 +307,12 @@ int main(int argc, char** argv) {
         "\"seconds\":%.3f,"
         "\"messages\":%.0f,\"msgsPerSec\":%.0f,\"p50us\":%.0f,\"p99us\":%.0f,\"p999us\":%.0f,"
         "\"errors\":%llu,"
-        "\"loadCpuSeconds\":%.3f,\"loadCpuUsPerMsg\":%.3f}\n",
+        "\"loadCpuSeconds\":%.3f,\"loadCpuUsPerMsg\":%.3f%s}\n",
         args.connections, args.depth, args.size, args.binary ? "true" : "false",
         args.spin ? "true" : "false", elapsed, messages, messages / elapsed,
         totals.latency.percentile(0.5), totals.latency.percentile(0.99),
         totals.latency.percentile(0.999), static_cast<unsigned long long>(totals.errors), cpu,
-        messages > 0 ? cpu * 1e6 / messages : 0.0);
+        messages > 0 ? cpu * 1e6 / messages : 0.0,
+        server_cpu_fields(args.server_pid, server_before, server_after, messages).c_str());
     return 0;
 }
