@@ -177,7 +177,7 @@ void JsLoop::reject(Adoption& adoption) {
 }
 
 void JsLoop::execute(Command& command) {
-    if (closed_) return command.drop();
+    if (closed_) return;
     run_command(command, sessions_, topics_);
 }
 

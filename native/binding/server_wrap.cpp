@@ -278,11 +278,7 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
     command.kind = Command::Kind::send;
     command.id = id;
     command.message = OutboundMessage{std::move(payload), binary};
-    // A command run at once on this thread needs the status only while it
-    // runs, where the pump's entry keeps it: no reference count to touch.
-    command.status = status->on_js_thread && js_loop_
-                         ? std::shared_ptr<ConnectionStatus>(std::shared_ptr<void>(), status)
-                         : *entry;
+    command.counted = true;
     stage(id, *status, std::move(command));
     if (limit != 0 && before + static_cast<std::int64_t>(queued) > limit)
         return Napi::Number::New(env, -1);
@@ -503,12 +499,7 @@ void ServerWrap::flush_staged() {
     if (!server_) return;
     for (unsigned worker = 0; worker < staged_.size(); ++worker) {
         auto& batch = staged_[worker];
-        if (batch.empty()) continue;
-        const std::size_t size = batch.size();
-        server_->submit(worker, std::exchange(batch, {}));
-        // The next batch is likely as big: one allocation for it, where
-        // growing from empty took one per doubling.
-        batch.reserve(std::min<std::size_t>(size, 1024));
+        if (!batch.empty()) server_->submit(worker, batch);
     }
 }
 

@@ -21,10 +21,10 @@ void run_command(Command& command, Registry& sessions, TopicTable& topics) {
         return publish_to(topics, *command.text, command.message, command.id);
     }
     const auto session = sessions.find(command.id);
-    if (!session) return command.drop();  // gone already
+    if (!session) return;  // gone already
     switch (command.kind) {
         case Command::Kind::send:
-            session->send(std::move(command.message), command.status != nullptr);
+            session->send(std::move(command.message), command.counted);
             break;
         case Command::Kind::close:
             session->close(command.code, *command.text);

@@ -119,7 +119,7 @@ bool Server::submit_one(Command command) {
     if (command.id == 0 || thread >= workers_.size()) return false;
     std::vector<Command> batch;
     batch.push_back(std::move(command));
-    return submit(thread, std::move(batch));
+    return submit(thread, batch);
 }
 
 std::size_t Server::send(ConnectionId id, OutboundMessage message,
@@ -131,7 +131,7 @@ std::size_t Server::send(ConnectionId id, OutboundMessage message,
     command.kind = Command::Kind::send;
     command.id = id;
     command.message = std::move(message);
-    command.status = std::move(status);
+    command.counted = status != nullptr;
     return submit_one(std::move(command)) ? bytes : 0;
 }
 
@@ -206,7 +206,10 @@ std::size_t Server::publish(std::string topic, OutboundMessage message, Connecti
     command.id = exclude;
     command.message = std::move(message);
     command.text = std::make_shared<const std::string>(std::move(topic));
-    for (unsigned worker = 0; worker < workers_.size(); ++worker) submit(worker, {command});
+    for (unsigned worker = 0; worker < workers_.size(); ++worker) {
+        std::vector<Command> batch{command};
+        submit(worker, batch);
+    }
     return bytes;
 }
 
@@ -244,15 +247,13 @@ bool Server::accepting_commands() const {
     return state == State::listening || state == State::stopping;
 }
 
-bool Server::submit(unsigned worker, std::vector<Command> commands) {
+bool Server::submit(unsigned worker, std::vector<Command>& commands) {
     if (worker >= workers_.size() || commands.empty()) return false;
     if (!accepting_commands()) {
-        for (auto& command : commands) command.drop();
+        commands.clear();
         return false;
     }
-    Worker& target = *workers_[worker];
-    net::post(target.io(),
-              [&target, commands = std::move(commands)]() mutable { target.run(commands); });
+    workers_[worker]->deliver(commands);
     return true;
 }
 

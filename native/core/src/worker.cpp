@@ -1,6 +1,7 @@
 #include "hyphae/worker.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "hyphae/close_codes.hpp"
 #include "hyphae/command_runner.hpp"
@@ -99,8 +100,38 @@ void Worker::terminate_all() {
     lists_.drop_paused();
 }
 
-void Worker::run(std::vector<Command>& commands) {
-    run_commands(commands, sessions_, topics_);
+void Worker::deliver(std::vector<Command>& commands) {
+    bool post = false;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (inbox_.empty()) {
+            inbox_.swap(commands);
+        } else {
+            // An earlier batch is still waiting: this one runs right after it.
+            inbox_.insert(inbox_.end(), std::make_move_iterator(commands.begin()),
+                          std::make_move_iterator(commands.end()));
+            commands.clear();
+        }
+        post = !std::exchange(inbox_posted_, true);
+    }
+    if (post) net::post(io_, [this] { run_inbox(); });
+}
+
+void Worker::run_inbox() {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        running_.swap(inbox_);
+        inbox_posted_ = false;
+    }
+    run_commands(running_, sessions_, topics_);
+    // The commands end here; the storage stays for a later batch, unless a
+    // burst made it large (storage circulates through three vectors).
+    constexpr std::size_t kKeepCapacity = 4096;
+    if (running_.capacity() > kKeepCapacity) {
+        std::vector<Command>().swap(running_);
+    } else {
+        running_.clear();
+    }
 }
 
 void Worker::defer_write(std::shared_ptr<Session> session) {

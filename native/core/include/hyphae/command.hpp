@@ -26,22 +26,18 @@ struct Command {
     };
 
     Kind kind = Kind::send;
-    ConnectionId id = 0;      // the connection; for publish, the one to exclude (0: none)
-    OutboundMessage message;  // send, publish
-    std::shared_ptr<ConnectionStatus> status;   // send: bytes already counted in it
+    ConnectionId id = 0;  // the connection; for publish, the one to exclude (0: none)
+    // send: the sender already counted the frame's bytes in the connection's
+    // ConnectionStatus, and the session settles them once written. A send
+    // that never reaches its session (gone, or the server stopped) stays
+    // counted: its status is dropped with the close event, and until then
+    // bufferedAmount includes it, as ws counts a send after close. So the
+    // command holds no reference to the status: no atomic count per send.
+    bool counted = false;
+    OutboundMessage message;                    // send, publish
     std::uint16_t code = 0;                     // close
     std::shared_ptr<const std::string> text;    // topic, close reason or ping payload
     std::shared_ptr<UpgradeDecision> decision;  // decide_upgrade
-
-    // The command will not run (its connection is gone, or the server
-    // stopped): a counted send must stop counting as buffered.
-    void drop() {
-        if (kind == Kind::send && status) {
-            status->buffered_amount.fetch_sub(
-                static_cast<std::int64_t>(frame_size(message.payload.size())));
-            status.reset();
-        }
-    }
 };
 
 }  // namespace hyphae

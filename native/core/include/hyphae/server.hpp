@@ -75,10 +75,11 @@ public:
     std::size_t topic_count(const TopicTable* extra = nullptr) const;
     const std::shared_ptr<const ServerContext>& context() const { return context_; }
 
-    // Hands a batch of commands to one io thread (one post). Commands run in
-    // order; use the same thread for every batch that must keep order.
-    // Returns false (and drops the batch) when the server takes no commands.
-    bool submit(unsigned worker, std::vector<Command> commands);
+    // Hands a batch of commands to one io thread (at most one post) and
+    // leaves `commands` empty, with storage to reuse. Commands run in order;
+    // use the same thread for every batch that must keep order. Returns
+    // false (and drops the batch) when the server takes no commands.
+    bool submit(unsigned worker, std::vector<Command>& commands);
     bool accepting_commands() const;
 
     // Inbound backpressure: re-arms reads the sink paused. Any thread.
