@@ -267,13 +267,13 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
     // Backpressure is decided here, on the JS thread, from what is queued or
     // on its way: 0 dropped (already at the limit), -1 queued but now over.
     const auto limit = static_cast<std::int64_t>(options_.max_backpressure);
-    const auto before = status->buffered_amount.load(std::memory_order_relaxed);
+    const auto before = status->buffered_amount();
     if (limit != 0 && before >= limit) {
         server_->note_dropped();
         return Napi::Number::New(env, 0);
     }
     const auto queued = frame_size(payload.size());
-    status->buffered_amount.fetch_add(static_cast<std::int64_t>(queued));
+    status->add_sent(static_cast<std::int64_t>(queued));
     Command command;
     command.kind = Command::Kind::send;
     command.id = id;
@@ -288,7 +288,7 @@ Napi::Value ServerWrap::send(const Napi::CallbackInfo& info) {
 Napi::Value ServerWrap::buffered_amount(const Napi::CallbackInfo& info) {
     const ConnectionId id = connection_id(info[0]);
     const auto* status = pump_ && id != 0 ? pump_->find(id) : nullptr;
-    const auto amount = status ? (*status)->buffered_amount.load(std::memory_order_relaxed) : 0;
+    const auto amount = status ? (*status)->buffered_amount() : 0;
     return Napi::Number::New(info.Env(), static_cast<double>(amount > 0 ? amount : 0));
 }
 

@@ -416,7 +416,7 @@ template <class Transport>
 bool BasicSession<Transport>::send(OutboundMessage message, bool counted) {
     const std::size_t bytes = frame_size(message.payload.size());
     if (state_ != State::open || pending_close_) {
-        if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        if (counted) status_->add_settled(static_cast<std::int64_t>(bytes));
         return false;
     }
     const std::size_t limit = owner_.context().options.max_backpressure;
@@ -427,7 +427,7 @@ bool BasicSession<Transport>::send(OutboundMessage message, bool counted) {
             if (owner_.context().options.close_on_backpressure_limit) close_for_backpressure();
             return false;
         }
-        status_->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+        status_->add_settled(-static_cast<std::int64_t>(bytes));
     }
     enqueue(std::move(message), bytes);
     if (limit != 0 && buffered_ > limit && !backpressured_) {
@@ -453,7 +453,7 @@ void BasicSession<Transport>::close_for_backpressure() {
     for (std::size_t i = first; i < queue_.size(); ++i) {
         const auto bytes = frame_size(queue_[i].payload.size());
         buffered_ -= bytes;
-        status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        status_->add_settled(static_cast<std::int64_t>(bytes));
     }
     queue_.resize(first);
     cut_reason_.emplace(close_code::policy_violation, "Backpressure limit exceeded");
@@ -479,7 +479,7 @@ void BasicSession<Transport>::write_next() {
 template <class Transport>
 void BasicSession<Transport>::on_write(beast::error_code ec, std::size_t frame_bytes) {
     writing_ = false;
-    status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(frame_bytes));
+    status_->add_settled(static_cast<std::int64_t>(frame_bytes));
     if (state_ == State::finished) return;
     buffered_ -= frame_bytes;
     if (!ec) {
@@ -616,7 +616,7 @@ void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::strin
     // Frames that will never be written no longer count as buffered; a write
     // still in flight is subtracted when it completes.
     const std::size_t in_flight = writing_ ? frame_size(queue_[queue_head_].payload.size()) : 0;
-    status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(buffered_ - in_flight));
+    status_->add_settled(static_cast<std::int64_t>(buffered_ - in_flight));
     std::vector<OutboundMessage>().swap(queue_);
     queue_head_ = 0;
     buffered_ = 0;

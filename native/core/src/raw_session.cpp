@@ -217,7 +217,7 @@ void RawSession::fail(std::uint16_t code, const char* text) {
 bool RawSession::send(OutboundMessage message, bool counted) {
     const std::size_t bytes = frame_size(message.payload.size());
     if (state_ != State::open) {
-        if (counted) status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+        if (counted) status_->add_settled(static_cast<std::int64_t>(bytes));
         return false;
     }
     const auto& options = owner_.context().options;
@@ -348,7 +348,7 @@ void RawSession::retire(std::size_t written) {
     }
     if (data_frames > 0) {
         if (counted_bytes > 0) {
-            status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(counted_bytes));
+            status_->add_settled(static_cast<std::int64_t>(counted_bytes));
         }
         published_queued_ -= data_bytes - counted_bytes;
         buffered_ -= data_bytes;
@@ -386,7 +386,7 @@ void RawSession::drop_unsent() {
         const auto bytes = frame_size(queue_[i].payload.size());
         buffered_ -= bytes;
         if (queue_[i].from_js) {
-            status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(bytes));
+            status_->add_settled(static_cast<std::int64_t>(bytes));
         } else {
             published_queued_ -= bytes;
         }
@@ -397,8 +397,8 @@ void RawSession::drop_unsent() {
 
 void RawSession::show_published() {
     if (published_queued_ == published_shown_) return;
-    status_->buffered_amount.fetch_add(static_cast<std::int64_t>(published_queued_) -
-                                       static_cast<std::int64_t>(published_shown_));
+    status_->add_settled(static_cast<std::int64_t>(published_shown_) -
+                         static_cast<std::int64_t>(published_queued_));
     published_shown_ = published_queued_;
 }
 
@@ -474,7 +474,7 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
     for (std::size_t i = queue_head_; i < queue_.size(); ++i) {
         if (queue_[i].from_js) unsent += frame_size(queue_[i].payload.size());
     }
-    status_->buffered_amount.fetch_sub(static_cast<std::int64_t>(unsent));
+    status_->add_settled(static_cast<std::int64_t>(unsent));
     published_queued_ = published_shown_ = 0;
     std::vector<Outgoing>().swap(queue_);
     queue_head_ = 0;

@@ -126,7 +126,7 @@ std::size_t Server::send(ConnectionId id, OutboundMessage message,
                          std::shared_ptr<ConnectionStatus> status) {
     const std::size_t bytes = frame_size(message.payload.size());
     if (!accepting_commands() || id == 0 || owner_thread(id) >= workers_.size()) return 0;
-    if (status) status->buffered_amount.fetch_add(static_cast<std::int64_t>(bytes));
+    if (status) status->add_sent(static_cast<std::int64_t>(bytes));
     Command command;
     command.kind = Command::Kind::send;
     command.id = id;

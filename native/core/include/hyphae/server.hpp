@@ -52,7 +52,8 @@ public:
     // Returns the bytes queued on the wire, or 0 when the id cannot belong to
     // a connection of this server. A connection that closed meanwhile drops it.
     // With `status` (the connection's, from its open event) the bytes count
-    // in its buffered_amount from this call on.
+    // in its buffered_amount() from this call on; such sends to one
+    // connection come from one thread at a time (ConnectionStatus::sent).
     std::size_t send(ConnectionId id, OutboundMessage message,
                      std::shared_ptr<ConnectionStatus> status = nullptr);
     bool close(ConnectionId id, std::uint16_t code, std::string reason);
