@@ -185,8 +185,8 @@ void JsLoop::resume_paused() {
     lists_.resume_paused();
 }
 
-void JsLoop::defer_write(std::shared_ptr<Session> session) {
-    lists_.defer_write(std::move(session));
+void JsLoop::defer_write(Session& session) {
+    lists_.defer_write(session);
     request_settle();
 }
 
@@ -207,7 +207,11 @@ std::unique_ptr<HostTimer> JsLoop::start_timer(std::chrono::milliseconds delay,
 void JsLoop::session_finished(ConnectionId id) {
     topics_.remove_connection(id);
     lists_.forget(id);
-    sessions_.remove(id);
+    // Kept until a task posted now runs (Registry::take); the deferred
+    // writes, which may still point to it, run before it goes.
+    if (auto session = sessions_.take(id)) {
+        post([this, session = std::move(session)] { lists_.write_deferred(); });
+    }
     // After the caller has reported the close: the end of the server comes
     // after the last connection's close event.
     if (stopping_) post([this] { check_finished(); });

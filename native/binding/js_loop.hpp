@@ -78,7 +78,7 @@ public:
     std::vector<unsigned char>& read_buffer() override { return read_buffer_; }
     std::vector<unsigned char>& write_buffer() override { return write_buffer_; }
     Poller& poller() override { return poller_; }
-    void defer_write(std::shared_ptr<Session> session) override;
+    void defer_write(Session& session) override;
     void pause(std::shared_ptr<Session> session) override;
     void post(std::function<void()> task) override;
     std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,

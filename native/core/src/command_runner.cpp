@@ -20,7 +20,7 @@ void run_command(Command& command, Registry& sessions, TopicTable& topics) {
     if (command.kind == Command::Kind::publish) {
         return publish_to(topics, *command.text, command.message, command.id);
     }
-    const auto session = sessions.find(command.id);
+    Session* const session = sessions.find(command.id);
     if (!session) return;  // gone already
     switch (command.kind) {
         case Command::Kind::send:
@@ -36,7 +36,7 @@ void run_command(Command& command, Registry& sessions, TopicTable& topics) {
             session->terminate();
             break;
         case Command::Kind::subscribe:
-            if (session->is_open()) topics.subscribe(*command.text, command.id, session.get());
+            if (session->is_open()) topics.subscribe(*command.text, command.id, session);
             break;
         case Command::Kind::unsubscribe:
             topics.unsubscribe(*command.text, command.id);

@@ -82,8 +82,12 @@ void RawSession::open(ConnectionInfo info, const std::string& early_bytes) {
 }
 
 void RawSession::on_ready(std::uint32_t events) {
-    const auto keep = self();  // finishing may drop the registry's reference
-    if (lingering_) return read_ready();
+    // A session that finishes in here stays alive until the host's next task
+    // (Registry::take); only a lingering one may hold its own last reference.
+    if (lingering_) {
+        const auto keep = lingering_;
+        return read_ready();
+    }
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && write_blocked_) {
         write_blocked_ = false;
         if (!write_queued()) return;
@@ -252,7 +256,7 @@ void RawSession::enqueue(Outgoing frame) {
     // Written at the end of the round, with whatever else is queued by then.
     if (write_deferred_ || write_blocked_) return;
     write_deferred_ = true;
-    owner_.defer_write(self());
+    owner_.defer_write(*this);
 }
 
 void RawSession::write_deferred() {

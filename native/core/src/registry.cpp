@@ -13,13 +13,18 @@ void Registry::replace(ConnectionId id, std::shared_ptr<Session> session) {
     if (it != sessions_.end()) it->second = std::move(session);
 }
 
-void Registry::remove(ConnectionId id) {
-    if (sessions_.erase(id) != 0) size_.fetch_sub(1, std::memory_order_relaxed);
+std::shared_ptr<Session> Registry::take(ConnectionId id) {
+    const auto it = sessions_.find(id);
+    if (it == sessions_.end()) return nullptr;
+    auto session = std::move(it->second);
+    sessions_.erase(it);
+    size_.fetch_sub(1, std::memory_order_relaxed);
+    return session;
 }
 
-std::shared_ptr<Session> Registry::find(ConnectionId id) const {
+Session* Registry::find(ConnectionId id) const {
     const auto it = sessions_.find(id);
-    return it == sessions_.end() ? nullptr : it->second;
+    return it == sessions_.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::shared_ptr<Session>> Registry::snapshot() const {

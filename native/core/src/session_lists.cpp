@@ -4,14 +4,14 @@
 
 namespace hyphae {
 
-bool SessionLists::defer_write(std::shared_ptr<Session> session) {
-    deferred_writes_.push_back(std::move(session));
+bool SessionLists::defer_write(Session& session) {
+    deferred_writes_.push_back(&session);
     return deferred_writes_.size() == 1;
 }
 
 void SessionLists::write_deferred() {
     writing_.swap(deferred_writes_);
-    for (const auto& session : writing_) session->write_deferred();
+    for (Session* session : writing_) session->write_deferred();
     writing_.clear();
 }
 

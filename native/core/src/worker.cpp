@@ -66,8 +66,22 @@ void Worker::session_finished(ConnectionId id) {
     // Holding a finished session would keep its Beast timers armed (and this
     // io_context running) until they expire.
     lists_.forget(id);
-    sessions_.remove(id);
+    keep_until_next_task(sessions_.take(id));
     if (stopping_) release_when_idle();
+}
+
+void Worker::keep_until_next_task(std::shared_ptr<Session> session) {
+    if (!session) return;
+    finished_.push_back(std::move(session));
+    if (finished_.size() > 1) return;  // the release is posted already
+    net::post(io_, [this] {
+        // The deferred writes may still point to a finished session: they
+        // run first (one that finished writes nothing).
+        lists_.write_deferred();
+        // A destructor may finish another session: it queues anew.
+        const auto released = std::move(finished_);
+        finished_.clear();
+    });
 }
 
 void Worker::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {
@@ -134,8 +148,8 @@ void Worker::run_inbox() {
     }
 }
 
-void Worker::defer_write(std::shared_ptr<Session> session) {
-    if (!lists_.defer_write(std::move(session))) return;  // the round's write is posted
+void Worker::defer_write(Session& session) {
+    if (!lists_.defer_write(session)) return;  // the round's write is posted
     // Behind the handlers already queued: when the io thread lags (several
     // command batches waiting), their frames leave together.
     net::post(io_, [this] { lists_.write_deferred(); });

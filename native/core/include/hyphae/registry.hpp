@@ -16,10 +16,16 @@ class Session;
 class Registry {
 public:
     void add(ConnectionId id, std::shared_ptr<Session> session);
-    void remove(ConnectionId id);
+    // Removes the session and hands over the registry's reference (null when
+    // there is none). The host keeps it until a task posted afterwards, so
+    // that no session ends inside one of its own handlers.
+    std::shared_ptr<Session> take(ConnectionId id);
     // The same connection, served by another session object from now on.
     void replace(ConnectionId id, std::shared_ptr<Session> session);
-    std::shared_ptr<Session> find(ConnectionId id) const;
+    // The session, or null. No reference count changes (a locked increment
+    // and decrement per command): valid until the current handler returns,
+    // since a session that finishes meanwhile is kept alive (see take).
+    Session* find(ConnectionId id) const;
     std::vector<std::shared_ptr<Session>> snapshot() const;
     bool empty() const { return sessions_.empty(); }
     // Readable from any thread, for statistics.

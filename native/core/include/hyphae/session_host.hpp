@@ -40,8 +40,10 @@ public:
     virtual std::vector<unsigned char>& write_buffer() = 0;
     virtual Poller& poller() = 0;
     // Corking: the session's write_deferred() is called once, at the end of
-    // the round, so frames queued together leave in one syscall.
-    virtual void defer_write(std::shared_ptr<Session> session) = 0;
+    // the round, so frames queued together leave in one syscall. The host
+    // holds no reference: a session that finishes is kept alive until the
+    // host's next task, which runs the deferred writes first.
+    virtual void defer_write(Session& session) = 0;
     // Inbound backpressure: a session that stopped reading.
     virtual void pause(std::shared_ptr<Session> session) = 0;
     // Runs `task` on this thread after the current handler returns.

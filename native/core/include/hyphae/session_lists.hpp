@@ -15,7 +15,9 @@ class SessionLists {
 public:
     // Returns true when it is the round's first: the host schedules one
     // write_deferred() for the round.
-    bool defer_write(std::shared_ptr<Session> session);
+    // The session must stay alive until write_deferred() has run (hosts keep
+    // finished sessions that long; see Registry::take).
+    bool defer_write(Session& session);
     bool writes_waiting() const { return !deferred_writes_.empty(); }
     // Writes every deferred session once (writing never defers another).
     void write_deferred();
@@ -30,8 +32,10 @@ public:
     void clear();
 
 private:
-    std::vector<std::shared_ptr<Session>> deferred_writes_;
-    std::vector<std::shared_ptr<Session>> writing_;
+    // Raw: a reference count per deferred write was a locked increment and
+    // decrement per connection and round.
+    std::vector<Session*> deferred_writes_;
+    std::vector<Session*> writing_;
     std::vector<std::shared_ptr<Session>> paused_;
 };
 

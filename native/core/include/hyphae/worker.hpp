@@ -44,7 +44,7 @@ public:
     Poller& poller() override { return poller_; }
     // The round's writes run after a batch of commands, or after the ready
     // handlers.
-    void defer_write(std::shared_ptr<Session> session) override;
+    void defer_write(Session& session) override;
     void post(std::function<void()> task) override;
     std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,
                                            std::function<void()> callback) override;
@@ -95,6 +95,9 @@ private:
 
     // Runs what deliver() queued (posted once per batch or run of batches).
     void run_inbox();
+    // Holds a finished session until a task posted now runs: the handler it
+    // finished in (and raw pointers from Registry::find) may still use it.
+    void keep_until_next_task(std::shared_ptr<Session> session);
     void request_flush();
     void post_flush(std::uint64_t seen, unsigned passes);
     // Heartbeat: one timer per worker for all its sessions (a timer per
@@ -111,6 +114,7 @@ private:
     Poller poller_{io_};
     // Declared after io_: destroyed first, while the sockets' io_context exists.
     Registry sessions_;
+    std::vector<std::shared_ptr<Session>> finished_;  // see keep_until_next_task
     TopicTable topics_;
     WorkerStats stats_;
     SessionLists lists_;
