@@ -66,7 +66,10 @@ void EventPump::free_list(Event* list) {
     while (list) Event::free(std::exchange(list, list->next));
 }
 
+thread_local EventPump::Staged EventPump::staged_ = {nullptr, nullptr, nullptr, 0};
+
 EventPump::~EventPump() {
+    publish_staged();
     free_list(take_all());
 }
 
@@ -87,6 +90,7 @@ void EventPump::release() {
 
 void EventPump::discard_pending() {
     statuses_.clear();
+    publish_staged();
     free_list(take_all());
 }
 
@@ -103,19 +107,43 @@ const std::shared_ptr<ConnectionStatus>* EventPump::find(ConnectionId id) const 
     return it == statuses_.end() ? nullptr : &it->second;
 }
 
-void EventPump::push(EventPtr event) {
+void EventPump::push(EventPtr event, std::size_t bytes) {
+    Staged& chain = staged_;
+    if (chain.pump != this) {
+        // Another server's events, on this thread (same-thread mode runs
+        // several on the JS thread): they go out first.
+        if (chain.pump) chain.pump->publish_staged();
+        chain.pump = this;
+    }
     Event* node = event.release();
-    Event* head = head_.load(std::memory_order_relaxed);
-    do {
-        node->next = head;
-    } while (!head_.compare_exchange_weak(head, node, std::memory_order_release,
-                                          std::memory_order_relaxed));
+    node->next = chain.newest;
+    chain.newest = node;
+    if (!chain.oldest) chain.oldest = node;
+    chain.bytes += bytes;
     // No wake-up here: the io thread calls flush() once it has run the
     // handlers that were ready together, so JS gets the whole round at once
     // (and a shared core is not switched over to JS for every event).
 }
 
+void EventPump::publish_staged() {
+    Staged& chain = staged_;
+    if (chain.pump != this) return;
+    Event* newest = chain.newest;
+    Event* oldest = chain.oldest;
+    // Counted before the events can be taken, so the drain's subtraction
+    // never comes first.
+    if (chain.bytes) queued_bytes_.fetch_add(chain.bytes);
+    chain = {nullptr, nullptr, nullptr, 0};
+    if (!newest) return;
+    Event* head = head_.load(std::memory_order_relaxed);
+    do {
+        oldest->next = head;
+    } while (!head_.compare_exchange_weak(head, newest, std::memory_order_release,
+                                          std::memory_order_relaxed));
+}
+
 void EventPump::flush() {
+    publish_staged();
     if (head_.load(std::memory_order_acquire) == nullptr) return;
     if (signalled_.exchange(true)) return;  // a wake-up is already on its way
     uv_async_send(wakeup_);
@@ -168,12 +196,14 @@ bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
         if (!payload.empty())
             std::memcpy(reinterpret_cast<char*>(event.get() + 1), payload.data(), payload.size());
     }
-    const bool over = queued_bytes_.fetch_add(cost) + cost > high_water_;
-    // Flag before pushing: the drain this push may trigger must see it, or a
+    // What JS has not taken yet, including this thread's chain.
+    const std::size_t staged = staged_.pump == this ? staged_.bytes : 0;
+    const bool over = queued_bytes_.load(std::memory_order_relaxed) + staged + cost > high_water_;
+    // Flag before publishing: the drain that follows must see it, or a
     // paused socket could wait for a resume that never comes. The resume it
     // posts runs on this io thread after this read handler has returned.
     if (over) paused_.store(true);
-    push(std::move(event));
+    push(std::move(event), cost);
     return !over;
 }
 
@@ -204,6 +234,7 @@ void EventPump::dispatch_now(Napi::Env env, Napi::Function dispatcher, napi_asyn
     // again; and even when there is nothing to take (a drain before this
     // wake-up took it), or a later flush would think a wake-up on its way.
     signalled_.store(false);
+    publish_staged();  // events this thread produced (same-thread mode)
     if (head_.load(std::memory_order_acquire) == nullptr) return;
     // Closing the scope runs process.nextTick callbacks and microtasks, as
     // after any callback from Node's loop.

@@ -1,6 +1,7 @@
 #pragma once
-// Carries core events from the io threads to the JS thread. Producers push
-// onto a lock-free stack; the flush after an io-thread round wakes the JS
+// Carries core events from the io threads to the JS thread. A producing
+// thread chains its events privately and, at the flush after its round,
+// pushes the chain onto a lock-free stack with one CAS and wakes the JS
 // thread through a uv_async_t; the JS thread takes everything at once and
 // hands it to ONE JS dispatcher call per batch:
 //
@@ -97,9 +98,26 @@ private:
     static EventPtr new_event(EventKind kind, ConnectionId id, std::string data = {},
                               std::uint16_t code = 0);
 
-    void push(EventPtr event);
+    // Adds to this thread's chain; `bytes` count against the high-water mark.
+    void push(EventPtr event, std::size_t bytes = 0);
+    // Pushes this thread's chain onto the stack, if it holds this pump's events.
+    void publish_staged();
     void drain(Napi::Env env, Napi::Function dispatcher);
     Event* take_all();
+
+    // The events one thread produced since its last flush, newest first, as
+    // the stack holds them: pushing the chain whole keeps the order that
+    // pushing each event would give. A CAS per event and a locked add per
+    // message were 1.5% of the echo server's CPU at depth 4.
+    struct Staged {
+        EventPump* pump;  // whose events these are (null: none)
+        Event* newest;
+        Event* oldest;
+        std::size_t bytes;  // message bytes, not yet in queued_bytes_
+    };
+    // Plain data in the initial-exec model: a fixed offset from the thread
+    // pointer, no __tls_get_addr call and no guard (as in block_pool).
+    static thread_local Staged staged_ __attribute__((tls_model("initial-exec")));
 
     std::atomic<Event*> head_{nullptr};
     uv_async_t* wakeup_ = nullptr;  // freed by its close callback
