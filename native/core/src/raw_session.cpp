@@ -41,6 +41,13 @@ ssize_t raw_sendmsg(int fd, const msghdr* message) {
     return ::syscall(SYS_sendmsg, fd, message, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+// One buffer (small frames staged together, the common case): sendto, which
+// skips sendmsg's copies of the msghdr and iovec from user memory (1.4% of
+// the echo server's CPU at depth 1).
+ssize_t raw_send(int fd, const void* data, std::size_t size) {
+    return ::syscall(SYS_sendto, fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT, nullptr, 0);
+}
+
 std::string close_payload(std::uint16_t code, std::string_view reason) {
     if (code == close_code::no_status) return {};
     std::string payload;
@@ -303,10 +310,15 @@ bool RawSession::write_queued() {
                 last_staged = false;
             }
         }
-        msghdr message{};
-        message.msg_iov = iov;
-        message.msg_iovlen = count;
-        const ssize_t sent = raw_sendmsg(fd_, &message);
+        ssize_t sent = 0;
+        if (count == 1) {
+            sent = raw_send(fd_, iov[0].iov_base, iov[0].iov_len);
+        } else {
+            msghdr message{};
+            message.msg_iov = iov;
+            message.msg_iovlen = count;
+            sent = raw_sendmsg(fd_, &message);
+        }
         if (sent < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
