@@ -33,8 +33,8 @@ public:
     // the policy, completes the handshake.
     virtual void start() = 0;
     // Queues a message; dropped unless the connection is open. `counted`:
-    // the sender already added its frame bytes to the connection's
-    // buffered_amount and decided about the limit (JS sends). Otherwise
+    // the sender already added its frame bytes to the connection's `sent`
+    // count and decided about the limit (JS sends). Otherwise
     // (publishes) the backpressure limit is applied here. Returns whether it
     // was queued.
     virtual bool send(OutboundMessage message, bool counted = false) = 0;
