@@ -126,11 +126,7 @@ void Worker::deliver(std::vector<Command>& commands) {
                           std::make_move_iterator(commands.end()));
             commands.clear();
         }
-        // This thread looks at the inbox right after its flush to JS: no post.
-        if (!inbox_posted_ && !awaiting_js_.load(std::memory_order_relaxed)) {
-            inbox_posted_ = true;
-            post = true;
-        }
+        post = !std::exchange(inbox_posted_, true);
     }
     if (post) net::post(io_, [this] { run_inbox(); });
 }
@@ -141,21 +137,6 @@ void Worker::run_inbox() {
         running_.swap(inbox_);
         inbox_posted_ = false;
     }
-    run_running();
-}
-
-void Worker::take_answers() {
-    {
-        std::lock_guard lock(inbox_mutex_);
-        awaiting_js_.store(false, std::memory_order_relaxed);
-        if (inbox_.empty()) return;
-        // A run_inbox() posted earlier finds the inbox empty, or newer commands.
-        running_.swap(inbox_);
-    }
-    run_running();
-}
-
-void Worker::run_running() {
     run_commands(running_, sessions_, topics_);
     // The commands end here; the storage stays for a later batch, unless a
     // burst made it large (storage circulates through three vectors).
@@ -212,13 +193,7 @@ void Worker::post_flush(std::uint64_t seen, unsigned passes) {
             return post_flush(round_events_, passes + 1);
         }
         flush_posted_ = false;
-        // On a core shared with JS, the wake-up runs JS at once: it has
-        // answered by the time this thread continues, and its commands are
-        // taken here without a post (an asio post from JS, and the reactor
-        // interrupt and extra pass it costs, per round).
-        awaiting_js_.store(true, std::memory_order_relaxed);
         context_->sink->flush();
-        take_answers();
     });
 }
 

@@ -2,7 +2,6 @@
 // One io thread: its io_context, the sessions pinned to it and the state of
 // a shutdown in progress. Everything here except `start`/`join` runs on the
 // worker's own thread.
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -96,9 +95,6 @@ private:
 
     // Runs what deliver() queued (posted once per batch or run of batches).
     void run_inbox();
-    // Right after a flush to JS: runs the commands JS delivered meanwhile.
-    void take_answers();
-    void run_running();
     // Holds a finished session until a task posted now runs: the handler it
     // finished in (and raw pointers from Registry::find) may still use it.
     void keep_until_next_task(std::shared_ptr<Session> session);
@@ -132,11 +128,8 @@ private:
     std::uint64_t round_events_ = 0;  // events reported to the sink so far
     RoundSink events_{*this};
     std::mutex inbox_mutex_;
-    std::vector<Command> inbox_;  // guarded by inbox_mutex_
-    bool inbox_posted_ = false;   // guarded by inbox_mutex_: run_inbox() is queued
-    // Set by this thread before a flush to JS and cleared, under the lock,
-    // when it looks at the inbox right after: meanwhile deliver() posts nothing.
-    std::atomic<bool> awaiting_js_{false};
+    std::vector<Command> inbox_;    // guarded by inbox_mutex_
+    bool inbox_posted_ = false;     // guarded by inbox_mutex_: run_inbox() is queued
     std::vector<Command> running_;  // this thread: the batch being run
     std::thread thread_;
 };
