@@ -207,11 +207,7 @@ std::unique_ptr<HostTimer> JsLoop::start_timer(std::chrono::milliseconds delay,
 void JsLoop::session_finished(ConnectionId id) {
     topics_.remove_connection(id);
     lists_.forget(id);
-    // Kept until a task posted now runs (Registry::take); the deferred
-    // writes, which may still point to it, run before it goes.
-    if (auto session = sessions_.take(id)) {
-        post([this, session = std::move(session)] { lists_.write_deferred(); });
-    }
+    if (lists_.keep_finished(sessions_.take(id))) post([this] { lists_.release_finished(); });
     // After the caller has reported the close: the end of the server comes
     // after the last connection's close event.
     if (stopping_) post([this] { check_finished(); });

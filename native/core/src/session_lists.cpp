@@ -30,6 +30,19 @@ void SessionLists::forget(ConnectionId id) {
     std::erase_if(paused_, [id](const auto& session) { return session->id() == id; });
 }
 
+bool SessionLists::keep_finished(std::shared_ptr<Session> session) {
+    if (!session) return false;
+    finished_.push_back(std::move(session));
+    return finished_.size() == 1;
+}
+
+void SessionLists::release_finished() {
+    write_deferred();
+    // A destructor may finish another session: it is kept anew.
+    const auto released = std::move(finished_);
+    finished_.clear();
+}
+
 void SessionLists::drop_paused() {
     paused_.clear();
 }
@@ -37,6 +50,7 @@ void SessionLists::drop_paused() {
 void SessionLists::clear() {
     deferred_writes_.clear();
     paused_.clear();
+    finished_.clear();
 }
 
 }  // namespace hyphae

@@ -66,22 +66,10 @@ void Worker::session_finished(ConnectionId id) {
     // Holding a finished session would keep its Beast timers armed (and this
     // io_context running) until they expire.
     lists_.forget(id);
-    keep_until_next_task(sessions_.take(id));
+    if (lists_.keep_finished(sessions_.take(id))) {
+        net::post(io_, [this] { lists_.release_finished(); });
+    }
     if (stopping_) release_when_idle();
-}
-
-void Worker::keep_until_next_task(std::shared_ptr<Session> session) {
-    if (!session) return;
-    finished_.push_back(std::move(session));
-    if (finished_.size() > 1) return;  // the release is posted already
-    net::post(io_, [this] {
-        // The deferred writes may still point to a finished session: they
-        // run first (one that finished writes nothing).
-        lists_.write_deferred();
-        // A destructor may finish another session: it queues anew.
-        const auto released = std::move(finished_);
-        finished_.clear();
-    });
 }
 
 void Worker::schedule_heartbeat(std::chrono::milliseconds delay, bool check) {

@@ -17,8 +17,9 @@ class Registry {
 public:
     void add(ConnectionId id, std::shared_ptr<Session> session);
     // Removes the session and hands over the registry's reference (null when
-    // there is none). The host keeps it until a task posted afterwards, so
-    // that no session ends inside one of its own handlers.
+    // there is none). The host keeps it until its next task
+    // (SessionLists::keep_finished), so that no session ends inside one of
+    // its own handlers.
     std::shared_ptr<Session> take(ConnectionId id);
     // The same connection, served by another session object from now on.
     void replace(ConnectionId id, std::shared_ptr<Session> session);

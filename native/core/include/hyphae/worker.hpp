@@ -95,9 +95,6 @@ private:
 
     // Runs what deliver() queued (posted once per batch or run of batches).
     void run_inbox();
-    // Holds a finished session until a task posted now runs: the handler it
-    // finished in (and raw pointers from Registry::find) may still use it.
-    void keep_until_next_task(std::shared_ptr<Session> session);
     void request_flush();
     void post_flush(std::uint64_t seen, unsigned passes);
     // Heartbeat: one timer per worker for all its sessions (a timer per
@@ -114,7 +111,6 @@ private:
     Poller poller_{io_};
     // Declared after io_: destroyed first, while the sockets' io_context exists.
     Registry sessions_;
-    std::vector<std::shared_ptr<Session>> finished_;  // see keep_until_next_task
     TopicTable topics_;
     WorkerStats stats_;
     SessionLists lists_;
