@@ -52,6 +52,11 @@ void Poller::remove(int fd, Client* client) {
     }
 }
 
+void Poller::release() {
+    held_ = false;
+    if (clients_ > 0 && !armed_) arm();
+}
+
 void Poller::arm() {
     if (!set_) return;  // the owner waits on fd()
     armed_ = true;
@@ -65,7 +70,7 @@ void Poller::on_wake(std::uint64_t generation, beast::error_code ec) {
     armed_ = false;
     if (ec) return;
     dispatch();
-    if (clients_ > 0 && !armed_) arm();
+    if (clients_ > 0 && !armed_ && !held_) arm();
 }
 
 std::size_t Poller::dispatch() {

@@ -53,6 +53,12 @@ public:
     // taken from the kernel in this round are dropped.
     void remove(int fd, Client* client);
 
+    // With an io_context: while held, the owner polls by calling dispatch()
+    // itself, and a wake-up does not re-arm the wait in the io_context's
+    // reactor (each re-arm is an epoll_ctl); release() re-arms it.
+    void hold() { held_ = true; }
+    void release();
+
 private:
     void arm();
     void on_wake(std::uint64_t generation, beast::error_code ec);
@@ -67,6 +73,7 @@ private:
     // A wait outlived by a cancel carries an old generation and is ignored.
     std::uint64_t generation_ = 0;
     bool armed_ = false;
+    bool held_ = false;
 };
 
 }  // namespace hyphae
