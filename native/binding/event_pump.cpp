@@ -280,6 +280,29 @@ Napi::Value upgrade_value(Napi::Env env, const UpgradeInfo& info) {
                          info.headers);
 }
 
+bool is_ascii(const char* bytes, std::size_t size) {
+    std::uint64_t high = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, bytes + i, 8);
+        high |= word;
+    }
+    for (; i < size; ++i) high |= static_cast<unsigned char>(bytes[i]);
+    return (high & 0x8080808080808080ull) == 0;
+}
+
+// Valid UTF-8 (the core checked it). ASCII is also Latin-1, which V8 copies
+// as it is; its UTF-8 decoder scans, counts and decodes first.
+Napi::Value text_value(Napi::Env env, const char* bytes, std::size_t size) {
+    if (!is_ascii(bytes, size)) return Napi::String::New(env, bytes, size);
+    napi_value value = nullptr;
+    if (napi_create_string_latin1(env, bytes, size, &value) != napi_ok) {
+        throw Napi::Error::New(env, "cannot create a string");
+    }
+    return Napi::Value(env, value);
+}
+
 Napi::Value binary_value(Napi::Env env, std::string& payload) {
     if (payload.size() < kExternalBufferMin) {
         return Napi::Buffer<char>::Copy(env, payload.data(), payload.size());
@@ -336,7 +359,7 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     [[fallthrough]];  // the reason is its value
                 case EventKind::text_message:
                 case EventKind::error:
-                    value = Napi::String::New(env, event->bytes(), event->size());
+                    value = text_value(env, event->bytes(), event->size());
                     break;
                 case EventKind::binary_message:
                     value = event->extra

@@ -47,6 +47,27 @@ describe('echo through a JS handler', () => {
     expect(seen).toEqual([['string', false]]);
   });
 
+  it('hands the handler the exact string, ASCII or not, wherever the first non-ASCII byte is', async () => {
+    // ASCII text is made as Latin-1 (a copy) and the rest through V8's
+    // UTF-8 decoder: each side of that choice, the 8-byte scan's edges included.
+    const texts = ['', 'a', '\x7f', 'plain ascii text!', 'x'.repeat(200)];
+    for (let at = 0; at <= 17; at++) texts.push(`${'y'.repeat(at)}é${'z'.repeat(3)}`);
+    texts.push('\u0080', 'ÿ', '😀', `${'q'.repeat(15)}😀`);
+    const received = [];
+    let allReceived;
+    const done = new Promise((resolve) => (allReceived = resolve));
+    fixture = await startEchoServer({
+      message(ws, data) {
+        received.push(data);
+        if (received.length === texts.length) allReceived();
+      },
+    });
+    client = await connect(fixture.url);
+    for (const text of texts) client.send(text);
+    await done;
+    expect(received).toEqual(texts);
+  });
+
   it('delivers through per-connection EventEmitter listeners as well', async () => {
     fixture = await startEchoServer({ message: undefined });
     fixture.server.on('connection', (ws, request) => {
