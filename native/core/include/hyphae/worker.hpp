@@ -96,7 +96,7 @@ private:
     // Runs what deliver() queued (posted once per batch or run of batches).
     void run_inbox();
     void request_flush();
-    void post_flush();
+    void post_flush(std::uint64_t seen, unsigned passes);
     // Heartbeat: one timer per worker for all its sessions (a timer per
     // connection would cost memory and a wake-up each).
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
