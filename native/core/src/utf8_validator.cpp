@@ -4,17 +4,23 @@
 
 namespace hyphae {
 
+std::size_t ascii_prefix(const unsigned char* data, std::size_t size) {
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, data + i, sizeof word);
+        if (word & 0x8080808080808080ULL) break;
+    }
+    while (i < size && data[i] < 0x80) ++i;
+    return i;
+}
+
 bool Utf8Validator::feed(const unsigned char* data, std::size_t size) {
     std::size_t i = 0;
     while (i < size) {
-        // Fast path: eight ASCII bytes at a time between characters.
+        // Fast path: ASCII runs between characters.
         if (needed_ == 0) {
-            while (i + 8 <= size) {
-                std::uint64_t word;
-                std::memcpy(&word, data + i, sizeof word);
-                if (word & 0x8080808080808080ULL) break;
-                i += 8;
-            }
+            i += ascii_prefix(data + i, size - i);
             if (i == size) break;
         }
         const unsigned char byte = data[i++];

@@ -7,6 +7,9 @@
 
 namespace hyphae {
 
+// How many bytes from the start are ASCII, eight at a time while it can.
+std::size_t ascii_prefix(const unsigned char* data, std::size_t size);
+
 class Utf8Validator {
 public:
     // Feeds more bytes; false once the text can no longer be valid.
