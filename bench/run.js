@@ -1,5 +1,6 @@
 // `npm run bench`: the same scenarios (echo, fan-out, idle memory, churn)
-// against hyphae, ws and Bun, back to back and alternating, with warm-up and
+// against hyphae, ws and Bun (and, in echo, hyphae's core without JS as a
+// reference), back to back and alternating, with warm-up and
 // repetitions. Prints a markdown
 // table of medians [min–max] with the hyphae/ws and hyphae/Bun ratios, and
 // writes the raw runs to bench/results/. Server and load generator are pinned
@@ -40,14 +41,18 @@ const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 const pinned = (core, command, args) => (hasTaskset ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 
-function loadGenerator() {
-  const binary = path.join(root, 'build-native', 'hyphae_load');
-  if (!existsSync(binary)) {
-    console.log('building the load generator (build-native/hyphae_load)...');
-    execFileSync('cmake', ['-S', root, '-B', path.join(root, 'build-native'), '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
-    execFileSync('cmake', ['--build', path.join(root, 'build-native'), '--target', 'hyphae_load', '-j2'], { stdio: 'inherit' });
+// The load generator and the core-only echo (a reference row, not a
+// contender), both from the native build tree.
+function nativeBinaries() {
+  const dir = path.join(root, 'build-native');
+  const load = path.join(dir, 'hyphae_load');
+  const coreEcho = path.join(dir, 'hyphae_native_echo');
+  if (!existsSync(load) || !existsSync(coreEcho)) {
+    console.log('building the load generator and the core-only echo (build-native)...');
+    execFileSync('cmake', ['-S', root, '-B', dir, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
+    execFileSync('cmake', ['--build', dir, '--target', 'hyphae_load', 'hyphae_native_echo', '-j2'], { stdio: 'inherit' });
   }
-  return binary;
+  return { load, coreEcho };
 }
 
 // Bun comes from the `bun` npm package, installed beside the project (never
@@ -63,7 +68,7 @@ function bunBinary() {
   return spawnSync(binary, ['--version']).status === 0 ? binary : null;
 }
 
-function contenders() {
+function contenders(coreEcho) {
   const node = (file) => ({ command: process.execPath, args: [path.join(root, 'bench/servers', file)] });
   const list = [
     { name: 'hyphae', echo: node('hyphae-echo.js'), fanout: node('hyphae-fanout.js') },
@@ -71,6 +76,9 @@ function contenders() {
     { name: 'hyphae-st', env: { HYPHAE_SAME_THREAD: '1' }, echo: node('hyphae-echo.js'), fanout: node('hyphae-fanout.js') },
     { name: 'ws', echo: node('ws-echo.js'), fanout: node('ws-fanout.js') },
   ];
+  // hyphae's core echoing on its io thread, without JS (bench/servers/native-echo.cpp):
+  // how much of hyphae's echo cost is the JS handler. Echo scenarios only.
+  list.push({ name: 'core', modes: ['echo'], echo: { command: coreEcho, args: [] } });
   const bun = bunBinary();
   const viaBun = (file) => ({ command: bun, args: [path.join(root, 'bench/servers', file)] });
   if (bun) list.push({ name: 'bun', echo: viaBun('bun-echo.js'), fanout: viaBun('bun-fanout.js') });
@@ -124,8 +132,9 @@ const median = (values) => {
 };
 const k = (n) => (n >= 1000 ? `${Math.round(n / 1000)}k` : String(Math.round(n)));
 
-const generator = loadGenerator();
-const list = contenders();
+const { load: generator, coreEcho } = nativeBinaries();
+const list = contenders(coreEcho);
+const runsIn = (contender, scenario) => !contender.modes || contender.modes.includes(scenario.mode);
 const scenarios = SCENARIOS.filter((scenario) => !only || scenario.name.startsWith(only));
 const runs = [];
 for (const scenario of scenarios) {
@@ -135,6 +144,7 @@ for (const scenario of scenarios) {
     // Alternate the order each repetition so no contender always goes first.
     const order = rep % 2 === 0 ? list : [...list].reverse();
     for (const contender of order) {
+      if (!runsIn(contender, scenario)) continue;
       const result = await runOnce(contender, scenario, generator);
       runs.push({ scenario: scenario.name, contender: contender.name, rep, ...result });
       process.stderr.write(`${scenario.name} ${contender.name} #${rep + 1}: ${result.value ?? result.error}\n`);
@@ -149,6 +159,7 @@ console.log('|---|---|---|---:|---:|---:|---:|---:|');
 const summary = {};
 for (const scenario of scenarios) {
   for (const contender of list) {
+    if (!runsIn(contender, scenario)) continue;
     const mine = runs.filter((r) => r.scenario === scenario.name && r.contender === contender.name && r.value !== null);
     if (mine.length === 0) {
       console.log(`| ${scenario.name} | ${contender.name} | failed | | | | | |`);
@@ -166,14 +177,14 @@ for (const scenario of scenarios) {
     );
   }
 }
-console.log('\n| scenario | hyphae/ws | hyphae/Bun | hyphae-st/ws | hyphae-st/Bun | target |');
-console.log('|---|---:|---:|---:|---:|---|');
+console.log('\n| scenario | hyphae/ws | hyphae/Bun | hyphae-st/ws | hyphae-st/Bun | core (no JS)/ws | target |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const scenario of scenarios) {
   const s = summary[scenario.name] ?? {};
   const ratio = (mine, other) => (s[mine] && s[other] ? (s[mine].value / s[other].value).toFixed(2) : 'n/a');
   const note = scenario.better === 'lower' ? ' (lower is better)' : '';
   console.log(
-    `| ${scenario.name} | ${ratio('hyphae', 'ws')} | ${ratio('hyphae', 'bun')} | ${ratio('hyphae-st', 'ws')} | ${ratio('hyphae-st', 'bun')} | ${scenario.target}${note} |`,
+    `| ${scenario.name} | ${ratio('hyphae', 'ws')} | ${ratio('hyphae', 'bun')} | ${ratio('hyphae-st', 'ws')} | ${ratio('hyphae-st', 'bun')} | ${s.core ? ratio('core', 'ws') : ''} | ${scenario.target}${note} |`,
   );
 }
 const resultsDir = path.join(root, 'bench', 'results');
