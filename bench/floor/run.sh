@@ -16,7 +16,16 @@ for ((rep = 1; rep <= reps; rep++)); do
   for mode in epoll uring; do
     coproc SERVER { exec taskset -c 1 "$dir/hyphae_tcp_echo" "$mode" "$connections"; }
     read -r line <&"${SERVER[0]}"
-    result=$(taskset -c 0 "$dir/hyphae_tcp_load" "${line#listening }" "$connections" "$seconds" "$SERVER_PID")
+    if [[ $line != listening* ]]; then
+      echo "$mode #$rep: skipped (io_uring ${line#unavailable })"
+      wait "$SERVER_PID" || true
+      continue
+    fi
+    if ! result=$(taskset -c 0 "$dir/hyphae_tcp_load" "${line#listening }" "$connections" "$seconds" "$SERVER_PID"); then
+      kill "$SERVER_PID" 2>/dev/null || true
+      echo "$mode #$rep: the load failed" >&2
+      exit 1
+    fi
     # Closing the load's connections ends the server.
     wait "$SERVER_PID" || true
     echo "$mode #$rep: $result"

@@ -278,6 +278,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string mode = argv[1];
+    if (mode == "uring") {
+        // Where io_uring is off (kernel setting, seccomp), say so before
+        // listening, so the caller can skip this mode.
+        io_uring_params params{};
+        const long probe = ::syscall(SYS_io_uring_setup, 1, &params);
+        if (probe < 0) {
+            std::printf("unavailable %s\n", std::strerror(errno));
+            return 3;
+        }
+        ::close(static_cast<int>(probe));
+    }
     const int listener = listen_loopback();
     const auto fds = accept_all(listener, std::atoi(argv[2]));
     if (mode == "uring") {
