@@ -273,7 +273,7 @@ void serve_uring(const std::vector<int>& fds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
+    if (argc != 3 || (std::string(argv[1]) != "epoll" && std::string(argv[1]) != "uring")) {
         std::fprintf(stderr, "usage: hyphae_tcp_echo epoll|uring <connections>\n");
         return 2;
     }

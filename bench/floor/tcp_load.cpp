@@ -14,38 +14,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
-#include <sstream>
-#include <string>
-#include <utility>
 #include <vector>
 
-namespace {
+#include "../load/process_cpu.hpp"
 
 using Clock = std::chrono::steady_clock;
-
-// utime and stime (fields 14 and 15), in clock ticks.
-std::pair<double, double> process_times(const std::string& pid) {
-    std::ifstream file("/proc/" + pid + "/stat");
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    // Fields after the command name, which ends at the last ')'.
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string field;
-    double user = 0;
-    double system = 0;
-    for (int index = 3; fields >> field; ++index) {
-        if (index == 14) user = std::stod(field);
-        if (index == 15) {
-            system = std::stod(field);
-            break;
-        }
-    }
-    const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    return {user / tick, system / tick};
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     if (argc != 5) {
@@ -56,7 +29,7 @@ int main(int argc, char** argv) {
     const int port = std::atoi(argv[1]);
     const int count = std::atoi(argv[2]);
     const double seconds = std::atof(argv[3]);
-    const std::string server = argv[4];
+    const int server = std::atoi(argv[4]);
 
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -86,13 +59,13 @@ int main(int argc, char** argv) {
     const auto end =
         start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     bool measuring = false;
-    std::pair<double, double> before{};
+    hyphae::load::ProcessCpu before{};
     for (;;) {
         const auto now = Clock::now();
         if (!measuring && now >= start) {
             measuring = true;
             messages = 0;
-            before = process_times(server);
+            before = hyphae::load::process_cpu(server);
         }
         if (now >= end) break;
         const int ready = ::epoll_wait(set, events.data(), static_cast<int>(events.size()), 100);
@@ -107,9 +80,9 @@ int main(int argc, char** argv) {
             ::send(fd, message, sizeof message, MSG_NOSIGNAL);
         }
     }
-    const auto after = process_times(server);
-    const double user = (after.first - before.first) * 1e6 / static_cast<double>(messages);
-    const double kernel = (after.second - before.second) * 1e6 / static_cast<double>(messages);
+    const auto after = hyphae::load::process_cpu(server);
+    const double user = (after.user - before.user) * 1e6 / static_cast<double>(messages);
+    const double kernel = (after.kernel - before.kernel) * 1e6 / static_cast<double>(messages);
     std::printf("%.0f msgs/s, server %.2f us/msg (user %.2f + kernel %.2f)\n",
                 static_cast<double>(messages) / seconds, user + kernel, user, kernel);
     return 0;

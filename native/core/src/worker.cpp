@@ -144,7 +144,7 @@ void Worker::run_inbox() {
             more = inbox_posted_;
         }
         if (more) {
-            net::post(io_, [this] { lists_.write_deferred(); });
+            post_writes();
         } else {
             lists_.write_deferred();
         }
@@ -164,6 +164,10 @@ void Worker::defer_write(Session& session) {
     if (running_batch_) return;                // run_inbox() writes after its batch
     // Behind the handlers already queued: when the io thread lags (several
     // command batches waiting), their frames leave together.
+    post_writes();
+}
+
+void Worker::post_writes() {
     net::post(io_, [this] { lists_.write_deferred(); });
 }
 

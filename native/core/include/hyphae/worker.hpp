@@ -97,6 +97,8 @@ private:
     void run_inbox();
     void request_flush();
     void post_flush(std::uint64_t seen, unsigned passes);
+    // The round's deferred writes, behind the handlers already queued.
+    void post_writes();
     // Heartbeat: one timer per worker for all its sessions (a timer per
     // connection would cost memory and a wake-up each).
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
