@@ -74,15 +74,19 @@ export async function rawConnect(port, path = '/', { onFrame } = {}) {
   };
 }
 
-export function buildFrame(opcode, payload, { mask = true, fin = true } = {}) {
+/** A frame; `key` (4 bytes) fixes the mask, else a random one is drawn. */
+export function buildFrame(opcode, payload, { mask = true, fin = true, key = randomBytes(4) } = {}) {
   const length = payload.length;
   const header = [(fin ? 0x80 : 0) | opcode];
   const maskBit = mask ? 0x80 : 0;
   if (length < 126) header.push(maskBit | length);
   else if (length < 65536) header.push(maskBit | 126, length >> 8, length & 0xff);
-  else throw new Error('test frames are small');
+  else {
+    const extended = Buffer.alloc(8);
+    extended.writeBigUInt64BE(BigInt(length));
+    header.push(maskBit | 127, ...extended);
+  }
   if (!mask) return Buffer.concat([Buffer.from(header), payload]);
-  const key = randomBytes(4);
   const masked = Buffer.from(payload);
   for (let i = 0; i < masked.length; i++) masked[i] ^= key[i % 4];
   return Buffer.concat([Buffer.from(header), key, masked]);
