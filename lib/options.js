@@ -3,7 +3,7 @@
 import { invalidOption, unknownOption } from './errors.js';
 import { isTlsOption, resolveTls, TLS_EXPECTATION } from './tls.js';
 
-const HANDLERS = ['upgrade', 'handleProtocols', 'open', 'message', 'close', 'error', 'drain'];
+const HANDLERS = ['upgrade', 'handleProtocols', 'open', 'message', 'close', 'error', 'drain', 'ping', 'pong'];
 
 export const DEFAULTS = Object.freeze({
   host: '0.0.0.0',

@@ -17,6 +17,8 @@ const CLOSE = 5;
 const SERVER_CLOSED = 6;
 const DRAIN = 7;
 const UPGRADE = 8;
+const PING = 9;
+const PONG = 10;
 
 // The core's counters when no server runs.
 export const IDLE_CORE_STATS = Object.freeze({
@@ -223,6 +225,12 @@ export class WebSocketServer extends EventEmitter {
           case UPGRADE:
             this.#onUpgrade(id, values[i]);
             break;
+          case PING:
+            this.#onControl(id, 'ping', values[i]);
+            break;
+          case PONG:
+            this.#onControl(id, 'pong', values[i]);
+            break;
           case SERVER_CLOSED:
             this.#onServerClosed();
             break;
@@ -338,6 +346,14 @@ export class WebSocketServer extends EventEmitter {
     } finally {
       socket.emit('close', code, reason);
     }
+  }
+
+  // A ping (already answered by the core) or a pong, with its payload.
+  #onControl(id, kind, data) {
+    const socket = this.#connections.get(id);
+    if (!socket) return;
+    this.#handlers[kind]?.(socket, data);
+    socket.emit(kind, data);
   }
 
   #onDrain(id) {

@@ -140,6 +140,10 @@ export interface WebSocketServerOptions<Data = unknown> {
   error?(ws: ServerWebSocket<Data>, error: HyphaeError): void;
   /** The connection's queue went over maxBackpressure and has now been written out. */
   drain?(ws: ServerWebSocket<Data>): void;
+  /** A ping from the client, with its payload; the pong has been sent already. */
+  ping?(ws: ServerWebSocket<Data>, data: Buffer): void;
+  /** A pong from the client (to the heartbeat's pings, ws.ping()'s, or unsolicited). */
+  pong?(ws: ServerWebSocket<Data>, data: Buffer): void;
 }
 
 export declare const ReadyState: {
@@ -156,6 +160,9 @@ export interface ServerWebSocketEvents {
   close: [code: number, reason: string];
   error: [error: HyphaeError];
   drain: [];
+  /** A ping from the client; the pong has been sent already. */
+  ping: [data: Buffer];
+  pong: [data: Buffer];
 }
 
 export declare class ServerWebSocket<Data = unknown> extends EventEmitter<ServerWebSocketEvents> {

@@ -74,7 +74,12 @@ const pubsub = new WebSocketServer({
   drain(ws) {
     void ws.bufferedAmount;
   },
+  pong(ws, data) {
+    const bytes: Buffer = data;
+    void [ws.id, bytes];
+  },
 });
+pubsub.on('connection', (ws) => ws.on('ping', (data: Buffer) => void data.length));
 void [pubsub.publish('news', Buffer.from('x')), pubsub.subscriberCount('news'), pubsub.stats().readsPaused];
 import { createTopicEvent } from 'hyphae';
 const event = createTopicEvent('orders', { id: 1 });

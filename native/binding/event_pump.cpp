@@ -183,23 +183,37 @@ void EventPump::on_open(ConnectionInfo info) {
     push(std::move(event));
 }
 
+EventPump::EventPtr EventPump::inline_event(EventKind kind, ConnectionId id,
+                                            const std::string& payload) {
+    EventPtr event(Event::create(payload.size()));
+    event->kind = kind;
+    event->id = id;
+    if (!payload.empty())
+        std::memcpy(reinterpret_cast<char*>(event.get() + 1), payload.data(), payload.size());
+    return event;
+}
+
 bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
-    // Count a little per event besides the payload, so floods of empty
-    // messages are bounded too.
-    const std::size_t cost = payload.size() + sizeof(Event);
     const EventKind kind = binary ? EventKind::binary_message : EventKind::text_message;
     const bool take =
         binary ? payload.size() >= kExternalBufferMin : payload.size() > kInlineTextMax;
-    EventPtr event;
-    if (take) {
-        event = new_event(kind, id, std::move(payload));
-    } else {
-        event.reset(Event::create(payload.size()));
-        event->kind = kind;
-        event->id = id;
-        if (!payload.empty())
-            std::memcpy(reinterpret_cast<char*>(event.get() + 1), payload.data(), payload.size());
-    }
+    const std::size_t size = payload.size();
+    return push_counted(
+        take ? new_event(kind, id, std::move(payload)) : inline_event(kind, id, payload), size);
+}
+
+bool EventPump::on_ping(ConnectionId id, const std::string& payload) {
+    return push_counted(inline_event(EventKind::ping, id, payload), payload.size());
+}
+
+bool EventPump::on_pong(ConnectionId id, const std::string& payload) {
+    return push_counted(inline_event(EventKind::pong, id, payload), payload.size());
+}
+
+bool EventPump::push_counted(EventPtr event, std::size_t payload_size) {
+    // Count a little per event besides the payload, so floods of empty
+    // messages are bounded too.
+    const std::size_t cost = payload_size + sizeof(Event);
     // What JS has not taken yet, including this thread's chain.
     const std::size_t staged = staged_.pump == this ? staged_.bytes : 0;
     const bool over = queued_bytes_.load(std::memory_order_relaxed) + staged + cost > high_water_;
@@ -335,7 +349,8 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
         for (std::size_t i = 0; i < count; ++i) {
             EventPtr event(std::exchange(list, list->next));
             if (event->kind == EventKind::text_message ||
-                event->kind == EventKind::binary_message) {
+                event->kind == EventKind::binary_message || event->kind == EventKind::ping ||
+                event->kind == EventKind::pong) {
                 delivered_bytes += event->size() + sizeof(Event);
             }
             slots[i * 3] = static_cast<double>(event->kind);
@@ -353,6 +368,10 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                 case EventKind::text_message:
                 case EventKind::error:
                     value = text_value(env, event->bytes(), event->size());
+                    break;
+                case EventKind::ping:
+                case EventKind::pong:
+                    value = Napi::Buffer<char>::Copy(env, event->bytes(), event->size());
                     break;
                 case EventKind::binary_message:
                     value = event->extra

@@ -32,6 +32,8 @@ enum class EventKind : std::uint8_t {
     server_closed = 6,   // value: undefined; the last event of a server
     drain = 7,           // value: undefined; the outbound queue emptied after backpressure
     upgrade = 8,         // value: [remoteAddress, remotePort, url, protocols, name0, value0, ...]
+    ping = 9,            // value: Buffer (the ping's payload; the core has answered it)
+    pong = 10,           // value: Buffer (the pong's payload)
 };
 
 class EventPump : public EventSink {
@@ -80,6 +82,8 @@ public:
     // io threads
     void on_open(ConnectionInfo info) override;
     bool on_message(ConnectionId id, std::string& payload, bool binary) override;
+    bool on_ping(ConnectionId id, const std::string& payload) override;
+    bool on_pong(ConnectionId id, const std::string& payload) override;
     void on_upgrade(UpgradeInfo info) override;
     void on_drain(ConnectionId id) override;
     void on_error(ConnectionId id, std::string what) override;
@@ -97,9 +101,14 @@ private:
     using EventPtr = std::unique_ptr<Event, EventFree>;
     static EventPtr new_event(EventKind kind, ConnectionId id, std::string data = {},
                               std::uint16_t code = 0);
+    // An event with its payload copied in behind it (one allocation).
+    static EventPtr inline_event(EventKind kind, ConnectionId id, const std::string& payload);
 
     // Adds to this thread's chain; `bytes` count against the high-water mark.
     void push(EventPtr event, std::size_t bytes = 0);
+    // Pushes an event whose payload counts against the high-water mark
+    // (messages, pings, pongs); false when the mark is passed.
+    bool push_counted(EventPtr event, std::size_t payload_size);
     // Pushes this thread's chain onto the stack, if it holds this pump's events.
     void publish_staged();
     void drain(Napi::Env env, Napi::Function dispatcher);

@@ -354,6 +354,18 @@ bool JsLoop::LoopSink::on_message(ConnectionId id, std::string& payload, bool bi
     return keep_reading;
 }
 
+bool JsLoop::LoopSink::on_ping(ConnectionId id, const std::string& payload) {
+    const bool keep_reading = owner_.context_->sink->on_ping(id, payload);
+    owner_.note_event();
+    return keep_reading;
+}
+
+bool JsLoop::LoopSink::on_pong(ConnectionId id, const std::string& payload) {
+    const bool keep_reading = owner_.context_->sink->on_pong(id, payload);
+    owner_.note_event();
+    return keep_reading;
+}
+
 void JsLoop::LoopSink::on_drain(ConnectionId id) {
     owner_.context_->sink->on_drain(id);
     owner_.note_event();

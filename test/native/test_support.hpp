@@ -41,6 +41,18 @@ public:
         changed_.notify_all();
         return keep_reading;
     }
+    bool on_ping(ConnectionId id, const std::string& payload) override {
+        std::lock_guard lock(mutex_);
+        controls.push_back({id, false, payload});
+        changed_.notify_all();
+        return true;
+    }
+    bool on_pong(ConnectionId id, const std::string& payload) override {
+        std::lock_guard lock(mutex_);
+        controls.push_back({id, true, payload});
+        changed_.notify_all();
+        return true;
+    }
     void on_drain(ConnectionId id) override {
         std::lock_guard lock(mutex_);
         drains.push_back(id);
@@ -79,12 +91,19 @@ public:
         std::string payload;
         bool binary;
     };
+    struct Control {
+        ConnectionId id;
+        bool pong;  // else a ping
+        std::string payload;
+        bool operator==(const Control&) const = default;
+    };
     bool keep_messages = true;
     // What on_message answers: false pauses the session's reading.
     std::atomic<bool> keep_reading{true};
     std::vector<ConnectionId> drains;
     std::vector<ConnectionInfo> opens;
     std::vector<Message> messages;
+    std::vector<Control> controls;
     std::vector<std::pair<ConnectionId, std::string>> errors;
     std::vector<ClosedEvent> closes;
     std::size_t message_count = 0;

@@ -96,8 +96,9 @@ private:
     bool close_failed_ = false;
     bool counted_ = false;  // in the server's connection counts
     net::ip::address peer_;
-    bool backpressured_ = false;  // went over max_backpressure; drain pending
-    bool read_paused_ = false;    // no read pending: the sink is full
+    bool backpressured_ = false;     // went over max_backpressure; drain pending
+    bool read_paused_ = false;       // no read pending: the sink is full
+    bool pause_after_read_ = false;  // a ping or pong found the sink full
 };
 
 }  // namespace hyphae

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "hyphae/accept_key.hpp"
 #include "hyphae/close_codes.hpp"
@@ -203,11 +204,19 @@ void BasicSession<Transport>::accept_upgrade(
             if (!protocol.empty()) response.set(http::field::sec_websocket_protocol, protocol);
             for (const auto& [name, value] : headers) response.set(name, value);
         }));
-    if (options.ping_interval.count() > 0) {
-        // Any frame from the peer (pong, ping, data) proves it is alive.
-        ws_.control_callback(
-            [this](websocket::frame_type, beast::string_view) { awaiting_pong_ = false; });
-    }
+    // Pings and pongs go to the sink (Beast has answered a ping itself).
+    // Any frame from the peer proves it alive to the heartbeat. Over the
+    // sink's high-water mark, reading pauses after the message being read:
+    // Beast's read cannot stop between its control frames.
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+        awaiting_pong_ = false;
+        if (kind == websocket::frame_type::close || state_ != State::open) return;
+        const std::string bytes(payload);
+        const bool keep_reading = kind == websocket::frame_type::ping
+                                      ? owner_.events().on_ping(id(), bytes)
+                                      : owner_.events().on_pong(id(), bytes);
+        if (!keep_reading) pause_after_read_ = true;
+    });
     ws_.read_message_max(options.max_payload_length);
     ws_.auto_fragment(false);
     if (options.deflate.enabled) {
@@ -372,9 +381,9 @@ void BasicSession<Transport>::on_read(beast::error_code ec) {
     awaiting_pong_ = false;
     WorkerStats::add_owned(owner_.stats().messages_in);
     WorkerStats::add_owned(owner_.stats().bytes_in, payload.size());
-    if (owner_.events().on_message(id(), payload, ws_.got_binary())) {
-        return read_message();
-    }
+    const bool keep_reading = owner_.events().on_message(id(), payload, ws_.got_binary());
+    if (keep_reading && !std::exchange(pause_after_read_, false)) return read_message();
+    pause_after_read_ = false;
     // The sink is over its high-water mark: leave this socket unread (TCP
     // pushes back on the client) until the JS thread catches up.
     read_paused_ = true;

@@ -140,6 +140,15 @@ void RawSession::read_ready() {
     post_read();
 }
 
+// The sink is over its high-water mark: what this read holds is delivered,
+// then the socket is left unread until resume_reading().
+void RawSession::pause_reading() {
+    if (read_paused_) return;
+    read_paused_ = true;
+    WorkerStats::bump(owner_.stats().reads_paused);
+    owner_.pause(self());
+}
+
 void RawSession::post_read() {
     if (read_posted_) return;
     read_posted_ = true;
@@ -171,21 +180,19 @@ bool RawSession::consume(const unsigned char* data, std::size_t size) {
                 const bool keep_reading =
                     owner_.events().on_message(id(), payload, parser_.binary());
                 parser_.message_done();
-                if (!keep_reading && !read_paused_) {
-                    // The sink is over its high-water mark: what this read
-                    // holds is delivered, then the socket is left unread.
-                    read_paused_ = true;
-                    WorkerStats::bump(owner_.stats().reads_paused);
-                    owner_.pause(self());
-                }
+                if (!keep_reading) pause_reading();
                 break;
             }
             case FrameParser::Event::ping:
                 awaiting_pong_ = false;
-                if (state_ == State::open) queue_control(opcode::pong, parser_.control_payload());
+                if (state_ != State::open) break;
+                queue_control(opcode::pong, parser_.control_payload());
+                if (!owner_.events().on_ping(id(), parser_.control_payload())) pause_reading();
                 break;
             case FrameParser::Event::pong:
                 awaiting_pong_ = false;
+                if (state_ != State::open) break;
+                if (!owner_.events().on_pong(id(), parser_.control_payload())) pause_reading();
                 break;
             case FrameParser::Event::close:
                 read_stopped_ = true;

@@ -234,6 +234,18 @@ bool Worker::RoundSink::on_message(ConnectionId id, std::string& payload, bool b
     return keep_reading;
 }
 
+bool Worker::RoundSink::on_ping(ConnectionId id, const std::string& payload) {
+    const bool keep_reading = owner_.context_->sink->on_ping(id, payload);
+    owner_.request_flush();
+    return keep_reading;
+}
+
+bool Worker::RoundSink::on_pong(ConnectionId id, const std::string& payload) {
+    const bool keep_reading = owner_.context_->sink->on_pong(id, payload);
+    owner_.request_flush();
+    return keep_reading;
+}
+
 void Worker::RoundSink::on_drain(ConnectionId id) {
     owner_.context_->sink->on_drain(id);
     owner_.request_flush();

@@ -58,6 +58,20 @@ public:
     // Returns false when the sink is over its high-water mark: the session
     // then stops reading until Server::resume_reading() (inbound backpressure).
     virtual bool on_message(ConnectionId id, std::string& payload, bool binary) = 0;
+    // A ping or a pong from the peer, with its payload (at most 125 bytes);
+    // a ping has been answered already. Returns false, as on_message does,
+    // when the sink is over its high-water mark (the own frame path then
+    // stops reading). Default: ignored.
+    virtual bool on_ping(ConnectionId id, const std::string& payload) {
+        (void)id;
+        (void)payload;
+        return true;
+    }
+    virtual bool on_pong(ConnectionId id, const std::string& payload) {
+        (void)id;
+        (void)payload;
+        return true;
+    }
     // The connection's outbound queue went over max_backpressure and has now
     // been written out completely.
     virtual void on_drain(ConnectionId id) = 0;

@@ -78,6 +78,7 @@ private:
     // Parses received bytes; returns false when the session stopped reading
     // for good (error, close, finished).
     bool consume(const unsigned char* data, std::size_t size);
+    void pause_reading();
     void on_peer_close(std::uint16_t code, std::string reason);
     void fail(std::uint16_t code, const char* text);
     void queue_control(std::uint8_t opcode, std::string payload);
