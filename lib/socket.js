@@ -144,6 +144,15 @@ export class ServerWebSocket extends EventEmitter {
     return this.#native.ping(this.id, data);
   }
 
+  /**
+   * Sends an unsolicited pong (at most 125 bytes of data), a one-way
+   * heartbeat; pings are answered without it. @returns {boolean}
+   */
+  pong(data) {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    return this.#native.pong(this.id, data);
+  }
+
   [kMarkClosed]() {
     this.readyState = ReadyState.CLOSED;
     this.#mirror.removeAll(this, this.#topics);

@@ -190,7 +190,10 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   close(code?: number, reason?: string): void;
   /** Drops the connection at once (close code 1006). */
   terminate(): void;
+  /** Sends a ping (at most 125 bytes of data); false when the connection is not open. */
   ping(data?: SendableData): boolean;
+  /** Sends an unsolicited pong (a one-way heartbeat); pings are answered without it. */
+  pong(data?: SendableData): boolean;
   /** Bytes queued in the core and not yet written to the socket, counted from send() on. */
   readonly bufferedAmount: number;
   readonly server: WebSocketServer<Data>;

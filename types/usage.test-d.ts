@@ -76,7 +76,7 @@ const pubsub = new WebSocketServer({
   },
   pong(ws, data) {
     const bytes: Buffer = data;
-    void [ws.id, bytes];
+    void [ws.id, bytes, ws.pong('beat')];
   },
 });
 pubsub.on('connection', (ws) => ws.on('ping', (data: Buffer) => void data.length));

@@ -65,6 +65,7 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::end>("end"),
                            InstanceMethod<&ServerWrap::terminate>("terminate"),
                            InstanceMethod<&ServerWrap::ping>("ping"),
+                           InstanceMethod<&ServerWrap::pong>("pong"),
                            InstanceMethod<&ServerWrap::close>("close"),
                            InstanceMethod<&ServerWrap::address>("address"),
                            InstanceMethod<&ServerWrap::ref>("ref"),
@@ -408,17 +409,28 @@ Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {
+    return control(info, Command::Kind::ping);
+}
+
+Napi::Value ServerWrap::pong(const Napi::CallbackInfo& info) {
+    return control(info, Command::Kind::pong);
+}
+
+// ping/pong(id, data?) -> false when the connection is not open
+Napi::Value ServerWrap::control(const Napi::CallbackInfo& info, Command::Kind kind) {
     const ConnectionId id = connection_id(info[0]);
     SharedPayload payload;
     if (info.Length() > 1 && !info[1].IsUndefined() &&
         !payload_reader_.read(info.Env(), info[1], payload)) {
-        throw coded_error(info.Env(), "ping data must be a string or binary",
+        throw coded_error(info.Env(),
+                          kind == Command::Kind::ping ? "ping data must be a string or binary"
+                                                      : "pong data must be a string or binary",
                           "ERR_HYPHAE_INVALID_DATA");
     }
     const auto* status = open_status(id);
     if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
-    command.kind = Command::Kind::ping;
+    command.kind = kind;
     command.id = id;
     command.text = std::make_shared<const std::string>(payload.view());
     stage(id, **status, std::move(command));

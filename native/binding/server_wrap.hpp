@@ -29,6 +29,8 @@ private:
     Napi::Value end(const Napi::CallbackInfo& info);
     Napi::Value terminate(const Napi::CallbackInfo& info);
     Napi::Value ping(const Napi::CallbackInfo& info);
+    Napi::Value pong(const Napi::CallbackInfo& info);
+    Napi::Value control(const Napi::CallbackInfo& info, Command::Kind kind);
     Napi::Value close(const Napi::CallbackInfo& info);
     Napi::Value address(const Napi::CallbackInfo& info);
     Napi::Value ref(const Napi::CallbackInfo& info);

@@ -54,6 +54,16 @@ for (const perMessageDeflate of [false, true]) {
       client.terminate();
     });
 
+    it('sends an unsolicited pong with ws.pong()', async () => {
+      const { client, socket } = await start();
+      const pong = once(client, 'pong');
+      expect(socket.pong('one way')).toBe(true);
+      expect((await pong)[0].toString()).toBe('one way');
+      client.terminate();
+      await once(socket, 'close');
+      expect(socket.pong('too late')).toBe(false);
+    });
+
     it("keeps a ws-style heartbeat (isAlive set on 'pong') alive", async () => {
       const { client, socket } = await start({ ping: undefined, pong: undefined });
       let alive = 0;

@@ -1,6 +1,6 @@
 // Pings and pongs from a client reach the event sink with their payloads,
-// on hyphae's own frame path and on Beast's (permessage-deflate), and a
-// ping is answered before it is reported.
+// on hyphae's own frame path and on Beast's (permessage-deflate), a ping is
+// answered before it is reported, and the server's unsolicited pong arrives.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -55,6 +55,11 @@ void check_pings_and_pongs(bool deflate) {
             break;
     }
     EXPECT_EQ(fixture.sink->locked([&] { return fixture.sink->controls; }), expected);
+
+    // An unsolicited pong from the server reaches the client.
+    ASSERT_TRUE(fixture.server->pong(id, "one way"));
+    for (int round = 0; round < 50 && pongs.size() < 2; ++round) round_trip();
+    EXPECT_EQ(pongs, (std::vector<std::string>{"from the client", "one way"}));
 
     fixture.server->stop(std::chrono::seconds(2));
     beast::flat_buffer buffer;

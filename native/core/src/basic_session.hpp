@@ -31,6 +31,7 @@ public:
     void decide_upgrade(UpgradeDecision decision) override;
     void close(std::uint16_t code, std::string reason) override;
     void ping(std::string payload) override;
+    void pong(std::string payload) override;
     void terminate() override;
     void heartbeat_ping() override;
     void heartbeat_check() override;
@@ -87,7 +88,7 @@ private:
     std::optional<Closing> close_when_open_;
     State state_ = State::handshaking;
     bool writing_ = false;
-    bool pinging_ = false;
+    bool pinging_ = false;        // a ping or pong is being written (Beast takes one at a time)
     bool awaiting_pong_ = false;  // heartbeat ping sent, nothing received since
     // A server-initiated close ends when both the close operation and the
     // pending read have completed (Beast aborts the read once the peer answers).

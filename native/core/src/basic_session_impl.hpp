@@ -579,6 +579,17 @@ void BasicSession<Transport>::ping(std::string payload) {
                    [self = self()](beast::error_code) { self->pinging_ = false; });
 }
 
+// Beast takes one ping or pong at a time: like ping(), a pong asked for
+// while one is being written is dropped.
+template <class Transport>
+void BasicSession<Transport>::pong(std::string payload) {
+    if (state_ != State::open || pinging_) return;
+    pinging_ = true;
+    const auto data = utf8_prefix(payload, kMaxControlPayload);
+    ws_.async_pong(websocket::ping_data(data.data(), data.size()),
+                   [self = self()](beast::error_code) { self->pinging_ = false; });
+}
+
 template <class Transport>
 void BasicSession<Transport>::heartbeat_ping() {
     // Unread frames while reading is paused are our backlog, not silence.

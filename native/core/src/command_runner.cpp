@@ -32,6 +32,9 @@ void run_command(Command& command, Registry& sessions, TopicTable& topics) {
         case Command::Kind::ping:
             session->ping(*command.text);
             break;
+        case Command::Kind::pong:
+            session->pong(*command.text);
+            break;
         case Command::Kind::terminate:
             session->terminate();
             break;

@@ -456,6 +456,11 @@ void RawSession::ping(std::string payload) {
     queue_control(opcode::ping, std::string(utf8_prefix(payload, kMaxControlPayload)));
 }
 
+void RawSession::pong(std::string payload) {
+    if (state_ != State::open) return;
+    queue_control(opcode::pong, std::string(utf8_prefix(payload, kMaxControlPayload)));
+}
+
 void RawSession::heartbeat_ping() {
     if (state_ != State::open || read_paused_) return;
     awaiting_pong_ = true;

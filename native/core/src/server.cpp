@@ -152,6 +152,14 @@ bool Server::ping(ConnectionId id, std::string payload) {
     return submit_one(std::move(command));
 }
 
+bool Server::pong(ConnectionId id, std::string payload) {
+    Command command;
+    command.kind = Command::Kind::pong;
+    command.id = id;
+    command.text = std::make_shared<const std::string>(std::move(payload));
+    return submit_one(std::move(command));
+}
+
 bool Server::terminate(ConnectionId id) {
     Command command;
     command.kind = Command::Kind::terminate;

@@ -18,6 +18,7 @@ struct Command {
         send,
         close,
         ping,
+        pong,
         terminate,
         subscribe,
         unsubscribe,
@@ -36,7 +37,7 @@ struct Command {
     bool counted = false;
     OutboundMessage message;                    // send, publish
     std::uint16_t code = 0;                     // close
-    std::shared_ptr<const std::string> text;    // topic, close reason or ping payload
+    std::shared_ptr<const std::string> text;    // topic, close reason, ping or pong payload
     std::shared_ptr<UpgradeDecision> decision;  // decide_upgrade
 };
 

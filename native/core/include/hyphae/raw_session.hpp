@@ -46,6 +46,7 @@ public:
     void decide_upgrade(UpgradeDecision) override {}
     void close(std::uint16_t code, std::string reason) override;
     void ping(std::string payload) override;
+    void pong(std::string payload) override;
     void terminate() override;
     void heartbeat_ping() override;
     void heartbeat_check() override;

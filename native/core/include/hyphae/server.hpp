@@ -58,6 +58,7 @@ public:
                      std::shared_ptr<ConnectionStatus> status = nullptr);
     bool close(ConnectionId id, std::uint16_t code, std::string reason);
     bool ping(ConnectionId id, std::string payload);
+    bool pong(ConnectionId id, std::string payload);
     bool terminate(ConnectionId id);
 
     // Topics. Changes are posted to the connection's io thread, so they take

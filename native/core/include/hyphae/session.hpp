@@ -45,6 +45,8 @@ public:
     // Starts the close handshake after everything already queued is written.
     virtual void close(std::uint16_t code, std::string reason) = 0;
     virtual void ping(std::string payload) = 0;
+    // An unsolicited pong (RFC 6455 5.5.3: a one-way heartbeat).
+    virtual void pong(std::string payload) = 0;
     // Closes the socket now; the session finishes with 1006.
     virtual void terminate() = 0;
     // Heartbeat round (driven by the worker's timer): ping, then later drop
