@@ -184,7 +184,7 @@ void EventPump::on_open(ConnectionInfo info) {
 }
 
 EventPump::EventPtr EventPump::inline_event(EventKind kind, ConnectionId id,
-                                            const std::string& payload) {
+                                            std::string_view payload) {
     EventPtr event(Event::create(payload.size()));
     event->kind = kind;
     event->id = id;
@@ -202,12 +202,9 @@ bool EventPump::on_message(ConnectionId id, std::string& payload, bool binary) {
         take ? new_event(kind, id, std::move(payload)) : inline_event(kind, id, payload), size);
 }
 
-bool EventPump::on_ping(ConnectionId id, const std::string& payload) {
-    return push_counted(inline_event(EventKind::ping, id, payload), payload.size());
-}
-
-bool EventPump::on_pong(ConnectionId id, const std::string& payload) {
-    return push_counted(inline_event(EventKind::pong, id, payload), payload.size());
+bool EventPump::on_control(ConnectionId id, Control kind, std::string_view payload) {
+    const EventKind event = kind == Control::ping ? EventKind::ping : EventKind::pong;
+    return push_counted(inline_event(event, id, payload), payload.size());
 }
 
 bool EventPump::push_counted(EventPtr event, std::size_t payload_size) {

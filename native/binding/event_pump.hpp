@@ -82,8 +82,7 @@ public:
     // io threads
     void on_open(ConnectionInfo info) override;
     bool on_message(ConnectionId id, std::string& payload, bool binary) override;
-    bool on_ping(ConnectionId id, const std::string& payload) override;
-    bool on_pong(ConnectionId id, const std::string& payload) override;
+    bool on_control(ConnectionId id, Control kind, std::string_view payload) override;
     void on_upgrade(UpgradeInfo info) override;
     void on_drain(ConnectionId id) override;
     void on_error(ConnectionId id, std::string what) override;
@@ -102,7 +101,7 @@ private:
     static EventPtr new_event(EventKind kind, ConnectionId id, std::string data = {},
                               std::uint16_t code = 0);
     // An event with its payload copied in behind it (one allocation).
-    static EventPtr inline_event(EventKind kind, ConnectionId id, const std::string& payload);
+    static EventPtr inline_event(EventKind kind, ConnectionId id, std::string_view payload);
 
     // Adds to this thread's chain; `bytes` count against the high-water mark.
     void push(EventPtr event, std::size_t bytes = 0);

@@ -354,14 +354,8 @@ bool JsLoop::LoopSink::on_message(ConnectionId id, std::string& payload, bool bi
     return keep_reading;
 }
 
-bool JsLoop::LoopSink::on_ping(ConnectionId id, const std::string& payload) {
-    const bool keep_reading = owner_.context_->sink->on_ping(id, payload);
-    owner_.note_event();
-    return keep_reading;
-}
-
-bool JsLoop::LoopSink::on_pong(ConnectionId id, const std::string& payload) {
-    const bool keep_reading = owner_.context_->sink->on_pong(id, payload);
+bool JsLoop::LoopSink::on_control(ConnectionId id, Control kind, std::string_view payload) {
+    const bool keep_reading = owner_.context_->sink->on_control(id, kind, payload);
     owner_.note_event();
     return keep_reading;
 }

@@ -476,6 +476,22 @@ void damage(Generator& gen, std::string& stream) {
     if (gen.chance(20) && !stream.empty()) stream.resize(gen.below(stream.size()));
 }
 
+// The parser fed in pieces of one byte, of up to `small` bytes and whole
+// must give `expected` each time.
+testing::AssertionResult parses_as_in_every_split(const std::string& stream,
+                                                  std::size_t max_message, const Outcome& expected,
+                                                  Generator& gen, std::size_t small) {
+    for (const std::size_t largest_piece : {std::size_t{1}, small, stream.size() + 1}) {
+        const Outcome parsed = parse_in_pieces(stream, max_message, gen.random(), largest_piece);
+        if (!(parsed == expected)) {
+            return testing::AssertionFailure()
+                   << "pieces up to " << largest_piece << "\nparsed:   " << describe(parsed)
+                   << "\nexpected: " << describe(expected);
+        }
+    }
+    return testing::AssertionSuccess();
+}
+
 TEST(FrameParserFuzz, ValidStreamsComeOutAsTheyWentIn) {
     constexpr std::size_t kLargest = 200'000;
     for (std::uint64_t seed = 1; seed <= 300; ++seed) {
@@ -503,14 +519,8 @@ TEST(FrameParserFuzz, DamagedStreamsGiveTheReferenceOutcomeInAnySplit) {
         damage(gen, stream);
         const Outcome expected = reference_parse(stream, kMaxMessage);
         if (expected.error_code != 0) ++errors;
-        for (const std::size_t largest_piece :
-             {std::size_t{1}, std::size_t{5}, stream.size() + 1}) {
-            const Outcome parsed =
-                parse_in_pieces(stream, kMaxMessage, gen.random(), largest_piece);
-            ASSERT_EQ(parsed, expected)
-                << "seed " << seed << " pieces up to " << largest_piece
-                << "\nparsed:   " << describe(parsed) << "\nexpected: " << describe(expected);
-        }
+        ASSERT_TRUE(parses_as_in_every_split(stream, kMaxMessage, expected, gen, 5))
+            << "seed " << seed;
     }
     // The damage must reach the error paths, not only end streams early.
     EXPECT_GT(errors, 1000u);
@@ -527,14 +537,8 @@ TEST(FrameParserFuzz, RuleBreakingStreamsGiveTheReferenceOutcomeInAnySplit) {
         if (expected.error_code == close_code::protocol_error) ++codes[0];
         if (expected.error_code == close_code::invalid_payload) ++codes[1];
         if (expected.error_code == close_code::message_too_big) ++codes[2];
-        for (const std::size_t largest_piece :
-             {std::size_t{1}, std::size_t{9}, stream.size() + 1}) {
-            const Outcome parsed =
-                parse_in_pieces(stream, kMaxMessage, gen.random(), largest_piece);
-            ASSERT_EQ(parsed, expected)
-                << "seed " << seed << " pieces up to " << largest_piece
-                << "\nparsed:   " << describe(parsed) << "\nexpected: " << describe(expected);
-        }
+        ASSERT_TRUE(parses_as_in_every_split(stream, kMaxMessage, expected, gen, 9))
+            << "seed " << seed;
     }
     for (const std::size_t count : codes) EXPECT_GT(count, 100u);
 }

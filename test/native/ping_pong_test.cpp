@@ -11,7 +11,7 @@
 namespace hyphae::test {
 namespace {
 
-using Control = RecordingSink::Control;
+using ControlEvent = RecordingSink::ControlEvent;
 
 void check_pings_and_pongs(bool deflate) {
     ServerOptions options;
@@ -46,7 +46,7 @@ void check_pings_and_pongs(bool deflate) {
     client->pong(websocket::ping_data("unsolicited"));
     ASSERT_TRUE(fixture.server->ping(id, "from the server"));
     // The server's ping is answered by the client's next read.
-    const std::vector<Control> expected = {
+    const std::vector<ControlEvent> expected = {
         {id, false, "from the client"}, {id, true, "unsolicited"}, {id, true, "from the server"}};
     for (int round = 0; round < 50; ++round) {
         round_trip();

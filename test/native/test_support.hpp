@@ -41,15 +41,9 @@ public:
         changed_.notify_all();
         return keep_reading;
     }
-    bool on_ping(ConnectionId id, const std::string& payload) override {
+    bool on_control(ConnectionId id, Control kind, std::string_view payload) override {
         std::lock_guard lock(mutex_);
-        controls.push_back({id, false, payload});
-        changed_.notify_all();
-        return true;
-    }
-    bool on_pong(ConnectionId id, const std::string& payload) override {
-        std::lock_guard lock(mutex_);
-        controls.push_back({id, true, payload});
+        controls.push_back({id, kind == Control::pong, std::string(payload)});
         changed_.notify_all();
         return true;
     }
@@ -91,11 +85,11 @@ public:
         std::string payload;
         bool binary;
     };
-    struct Control {
+    struct ControlEvent {
         ConnectionId id;
         bool pong;  // else a ping
         std::string payload;
-        bool operator==(const Control&) const = default;
+        bool operator==(const ControlEvent&) const = default;
     };
     bool keep_messages = true;
     // What on_message answers: false pauses the session's reading.
@@ -103,7 +97,7 @@ public:
     std::vector<ConnectionId> drains;
     std::vector<ConnectionInfo> opens;
     std::vector<Message> messages;
-    std::vector<Control> controls;
+    std::vector<ControlEvent> controls;
     std::vector<std::pair<ConnectionId, std::string>> errors;
     std::vector<ClosedEvent> closes;
     std::size_t message_count = 0;

@@ -56,6 +56,8 @@ private:
                         std::vector<std::pair<std::string, std::string>> headers);
     void read_message();
     void on_read(beast::error_code ec);
+    // Writes a ping or a pong (one at a time, as Beast requires).
+    void write_control(Control kind, std::string_view payload);
     void write_next();
     void on_write(beast::error_code ec, std::size_t frame_bytes);
     void start_close();

@@ -211,11 +211,9 @@ void BasicSession<Transport>::accept_upgrade(
     ws_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
         awaiting_pong_ = false;
         if (kind == websocket::frame_type::close || state_ != State::open) return;
-        const std::string bytes(payload);
-        const bool keep_reading = kind == websocket::frame_type::ping
-                                      ? owner_.events().on_ping(id(), bytes)
-                                      : owner_.events().on_pong(id(), bytes);
-        if (!keep_reading) pause_after_read_ = true;
+        const Control control = kind == websocket::frame_type::ping ? Control::ping : Control::pong;
+        if (!owner_.events().on_control(id(), control, {payload.data(), payload.size()}))
+            pause_after_read_ = true;
     });
     ws_.read_message_max(options.max_payload_length);
     ws_.auto_fragment(false);
@@ -382,8 +380,8 @@ void BasicSession<Transport>::on_read(beast::error_code ec) {
     WorkerStats::add_owned(owner_.stats().messages_in);
     WorkerStats::add_owned(owner_.stats().bytes_in, payload.size());
     const bool keep_reading = owner_.events().on_message(id(), payload, ws_.got_binary());
-    if (keep_reading && !std::exchange(pause_after_read_, false)) return read_message();
-    pause_after_read_ = false;
+    const bool control_full = std::exchange(pause_after_read_, false);
+    if (keep_reading && !control_full) return read_message();
     // The sink is over its high-water mark: leave this socket unread (TCP
     // pushes back on the client) until the JS thread catches up.
     read_paused_ = true;
@@ -572,22 +570,27 @@ void BasicSession<Transport>::finish_close_handshake() {
 
 template <class Transport>
 void BasicSession<Transport>::ping(std::string payload) {
-    if (state_ != State::open || pinging_) return;
-    pinging_ = true;
-    const auto data = utf8_prefix(payload, kMaxControlPayload);
-    ws_.async_ping(websocket::ping_data(data.data(), data.size()),
-                   [self = self()](beast::error_code) { self->pinging_ = false; });
+    write_control(Control::ping, payload);
 }
 
-// Beast takes one ping or pong at a time: like ping(), a pong asked for
-// while one is being written is dropped.
 template <class Transport>
 void BasicSession<Transport>::pong(std::string payload) {
+    write_control(Control::pong, payload);
+}
+
+// Beast takes one ping or pong at a time: one asked for while another is
+// being written is dropped.
+template <class Transport>
+void BasicSession<Transport>::write_control(Control kind, std::string_view payload) {
     if (state_ != State::open || pinging_) return;
     pinging_ = true;
     const auto data = utf8_prefix(payload, kMaxControlPayload);
-    ws_.async_pong(websocket::ping_data(data.data(), data.size()),
-                   [self = self()](beast::error_code) { self->pinging_ = false; });
+    const websocket::ping_data frame(data.data(), data.size());
+    auto done = [self = self()](beast::error_code) { self->pinging_ = false; };
+    if (kind == Control::ping)
+        ws_.async_ping(frame, std::move(done));
+    else
+        ws_.async_pong(frame, std::move(done));
 }
 
 template <class Transport>

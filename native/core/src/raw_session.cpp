@@ -184,16 +184,16 @@ bool RawSession::consume(const unsigned char* data, std::size_t size) {
                 break;
             }
             case FrameParser::Event::ping:
+            case FrameParser::Event::pong: {
                 awaiting_pong_ = false;
                 if (state_ != State::open) break;
-                queue_control(opcode::pong, parser_.control_payload());
-                if (!owner_.events().on_ping(id(), parser_.control_payload())) pause_reading();
+                const bool ping = event == FrameParser::Event::ping;
+                if (ping) queue_control(opcode::pong, parser_.control_payload());
+                if (!owner_.events().on_control(id(), ping ? Control::ping : Control::pong,
+                                                parser_.control_payload()))
+                    pause_reading();
                 break;
-            case FrameParser::Event::pong:
-                awaiting_pong_ = false;
-                if (state_ != State::open) break;
-                if (!owner_.events().on_pong(id(), parser_.control_payload())) pause_reading();
-                break;
+            }
             case FrameParser::Event::close:
                 read_stopped_ = true;
                 on_peer_close(parser_.close_code(), parser_.close_reason());

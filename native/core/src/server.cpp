@@ -145,16 +145,16 @@ bool Server::close(ConnectionId id, std::uint16_t code, std::string reason) {
 }
 
 bool Server::ping(ConnectionId id, std::string payload) {
-    Command command;
-    command.kind = Command::Kind::ping;
-    command.id = id;
-    command.text = std::make_shared<const std::string>(std::move(payload));
-    return submit_one(std::move(command));
+    return submit_control(Command::Kind::ping, id, std::move(payload));
 }
 
 bool Server::pong(ConnectionId id, std::string payload) {
+    return submit_control(Command::Kind::pong, id, std::move(payload));
+}
+
+bool Server::submit_control(Command::Kind kind, ConnectionId id, std::string payload) {
     Command command;
-    command.kind = Command::Kind::pong;
+    command.kind = kind;
     command.id = id;
     command.text = std::make_shared<const std::string>(std::move(payload));
     return submit_one(std::move(command));

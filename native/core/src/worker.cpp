@@ -234,14 +234,8 @@ bool Worker::RoundSink::on_message(ConnectionId id, std::string& payload, bool b
     return keep_reading;
 }
 
-bool Worker::RoundSink::on_ping(ConnectionId id, const std::string& payload) {
-    const bool keep_reading = owner_.context_->sink->on_ping(id, payload);
-    owner_.request_flush();
-    return keep_reading;
-}
-
-bool Worker::RoundSink::on_pong(ConnectionId id, const std::string& payload) {
-    const bool keep_reading = owner_.context_->sink->on_pong(id, payload);
+bool Worker::RoundSink::on_control(ConnectionId id, Control kind, std::string_view payload) {
+    const bool keep_reading = owner_.context_->sink->on_control(id, kind, payload);
     owner_.request_flush();
     return keep_reading;
 }

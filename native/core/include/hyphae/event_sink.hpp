@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct UpgradeDecision {
     std::vector<std::pair<std::string, std::string>> headers;  // added to the response
 };
 
+// The control frames a peer's ping or pong reports (close has its own event).
+enum class Control : std::uint8_t { ping, pong };
+
 class EventSink {
 public:
     virtual ~EventSink() = default;
@@ -58,17 +62,13 @@ public:
     // Returns false when the sink is over its high-water mark: the session
     // then stops reading until Server::resume_reading() (inbound backpressure).
     virtual bool on_message(ConnectionId id, std::string& payload, bool binary) = 0;
-    // A ping or a pong from the peer, with its payload (at most 125 bytes);
-    // a ping has been answered already. Returns false, as on_message does,
-    // when the sink is over its high-water mark (the own frame path then
-    // stops reading). Default: ignored.
-    virtual bool on_ping(ConnectionId id, const std::string& payload) {
+    // A ping or a pong from the peer, with its payload (at most 125 bytes,
+    // valid during the call); a ping has been answered already. Returns
+    // false, as on_message does, when the sink is over its high-water mark.
+    // Default: ignored.
+    virtual bool on_control(ConnectionId id, Control kind, std::string_view payload) {
         (void)id;
-        (void)payload;
-        return true;
-    }
-    virtual bool on_pong(ConnectionId id, const std::string& payload) {
-        (void)id;
+        (void)kind;
         (void)payload;
         return true;
     }

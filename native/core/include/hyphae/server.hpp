@@ -113,6 +113,7 @@ private:
     void io_thread_done();
     void report_closed();
     bool submit_one(Command command);
+    bool submit_control(Command::Kind kind, ConnectionId id, std::string payload);
 
     std::shared_ptr<const ServerContext> context_;
     std::vector<std::unique_ptr<Worker>> workers_;

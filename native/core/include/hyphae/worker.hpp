@@ -84,8 +84,7 @@ private:
         void on_upgrade(UpgradeInfo info) override;
         void on_open(ConnectionInfo info) override;
         bool on_message(ConnectionId id, std::string& payload, bool binary) override;
-        bool on_ping(ConnectionId id, const std::string& payload) override;
-        bool on_pong(ConnectionId id, const std::string& payload) override;
+        bool on_control(ConnectionId id, Control kind, std::string_view payload) override;
         void on_drain(ConnectionId id) override;
         void on_error(ConnectionId id, std::string what) override;
         void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
