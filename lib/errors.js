@@ -31,6 +31,8 @@ export const ErrorCodes = Object.freeze({
   INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC',
   INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER',
   TLS: 'ERR_HYPHAE_TLS',
+  UNSUPPORTED_SOCKET: 'ERR_HYPHAE_UNSUPPORTED_SOCKET',
+  ATTACHED: 'ERR_HYPHAE_ATTACHED',
 });
 
 export function invalidOption(name, expected, value) {

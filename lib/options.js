@@ -1,5 +1,6 @@
 // Validation of WebSocketServer options: an unknown or ill-typed option is an
 // error naming it, before anything is started.
+import { Server as TlsServer } from 'node:tls';
 import { invalidOption, unknownOption } from './errors.js';
 import { isTlsOption, resolveTls, TLS_EXPECTATION } from './tls.js';
 
@@ -70,6 +71,12 @@ export const CHECKS = {
   pingInterval: [isInteger(0, 2 ** 31 - 1), 'a non-negative integer (milliseconds; 0 means no heartbeat)'],
   pingTimeout: [isInteger(1, 2 ** 31 - 1), 'a positive integer (milliseconds)'],
   tls: [(v) => v === undefined || isTlsOption(v), TLS_EXPECTATION],
+  // Attach to a Node HTTP server (its 'upgrade' event) instead of listening.
+  server: [
+    (v) => v !== null && typeof v === 'object' && typeof v.on === 'function' && typeof v.removeListener === 'function' && !(v instanceof TlsServer),
+    'a plain http.Server (an https server\'s TLS sessions cannot be taken over: use the tls option on a port of its own)',
+  ],
+  noServer: [(v) => typeof v === 'boolean', 'a boolean'],
   perMessageDeflate: [isDeflate, 'false, true or { serverMaxWindowBits 9-15, clientMaxWindowBits 9-15, level 0-9, memLevel 1-9, threshold bytes, serverNoContextTakeover, clientNoContextTakeover }'],
 };
 
@@ -97,5 +104,20 @@ export function resolveServerOptions(options = {}) {
     settings[name] = value;
   }
   if (settings.tls !== undefined) settings.tls = resolveTls(settings.tls);
+  checkAttachment(options);
   return { settings, handlers };
+}
+
+// With `server` or `noServer` the HTTP server owns the port (and any TLS).
+const LISTENING_ONLY = ['host', 'port', 'backlog', 'tls'];
+
+function checkAttachment(options) {
+  const attached = options.server !== undefined ? 'server' : options.noServer === true ? 'noServer' : null;
+  if (attached === null) return;
+  if (options.server !== undefined && options.noServer === true) {
+    throw invalidOption('noServer', 'left out when "server" is given', true);
+  }
+  for (const name of LISTENING_ONLY) {
+    if (options[name] !== undefined) throw invalidOption(name, `left out with "${attached}": the HTTP server listens`, options[name]);
+  }
 }

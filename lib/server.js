@@ -7,6 +7,7 @@ import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
 import { resolveServerOptions } from './options.js';
 import { ServerWebSocket, assertSendable, assertTopic, kMarkClosed } from './socket.js';
 import { TopicMirror } from './topic-mirror.js';
+import { abortUpgrade, socketDescriptor, upgradeRequestBytes } from './attach.js';
 
 // Event kinds as the native EventPump numbers them.
 const OPEN = 1;
@@ -19,6 +20,7 @@ const DRAIN = 7;
 const UPGRADE = 8;
 const PING = 9;
 const PONG = 10;
+const REFUSED = 11;
 
 // The core's counters when no server runs.
 export const IDLE_CORE_STATS = Object.freeze({
@@ -61,13 +63,29 @@ export class WebSocketServer extends EventEmitter {
   #mirror = new TopicMirror();
   // Per-connection data from the upgrade verdict, until the connection opens.
   #pendingData = new Map();
+  // `server` / `noServer`: connections come from a Node HTTP server's
+  // 'upgrade' events; the core runs from the first one, with no port of its own.
+  #attached;
+  #httpServer = null;
+  #upgradeListener = null;
+  #stopped = false; // close() was called: upgrades get 503 from now on
+  // Adopted connections until they open or are refused: id -> { req, callback }.
+  #adoptions = new Map();
+  #unreferenced = false;
+  #holdingLoop = true;
 
   /** @param {import('../types/index.js').WebSocketServerOptions} [options] */
   constructor(options = {}) {
     super();
     const { settings, handlers } = resolveServerOptions(options);
-    this.#settings = settings;
+    const { server, noServer, ...rest } = settings;
+    this.#settings = rest;
     this.#handlers = handlers;
+    this.#attached = server !== undefined || noServer === true;
+    if (server !== undefined) {
+      this.#httpServer = server;
+      this.#listenForUpgrades();
+    }
   }
 
   /** True between a successful listen() and the end of close(). */
@@ -89,6 +107,9 @@ export class WebSocketServer extends EventEmitter {
    * @returns {Promise<{ address: string, port: number, family: string }>}
    */
   async listen(port, host) {
+    if (this.#attached) {
+      throw new HyphaeError(ErrorCodes.ATTACHED, 'This server takes its connections from an HTTP server (server / noServer): it does not listen itself');
+    }
     if (this.#native) {
       throw new HyphaeError(ErrorCodes.ALREADY_LISTENING, 'The server is already listening');
     }
@@ -101,6 +122,14 @@ export class WebSocketServer extends EventEmitter {
       if (typeof host !== 'string' || host.length === 0) throw invalidOption('host', 'a non-empty string', host);
       settings.host = host;
     }
+    this.#address = this.#startCore(settings);
+    this.emit('listening', this.#address);
+    return this.#address;
+  }
+
+  // Creates and starts the native server: listening on its own port, or,
+  // with `settings.attach`, serving only what handleUpgrade() hands it.
+  #startCore(settings) {
     // Operations issued outside a dispatch are handed to the core from a
     // microtask, one batch per io thread (inside a dispatch, right after it).
     let native = null;
@@ -111,10 +140,81 @@ export class WebSocketServer extends EventEmitter {
       (meta, count, ...values) => this.#dispatch(meta, values, count),
       () => queueMicrotask(flush),
     );
-    this.#address = native.listen(); // throws a coded Error (EADDRINUSE...) on failure
+    const address = native.listen(); // throws a coded Error (EADDRINUSE...) on failure
     this.#native = native;
-    this.emit('listening', this.#address);
-    return this.#address;
+    return address;
+  }
+
+  #startAttachedCore() {
+    this.#startCore({ ...this.#settings, attach: true });
+    this.#holdingLoop = true;
+    this.#holdLoop();
+  }
+
+  /**
+   * Takes over an upgrade request from a Node HTTP server's 'upgrade' event,
+   * as ws's handleUpgrade does: the core answers the handshake on the same
+   * TCP connection (every limit and the upgrade handler apply), and
+   * `callback(ws, req)` runs when it opens. A refused upgrade gets its HTTP
+   * answer and no callback. Node's socket is destroyed: the core serves a
+   * duplicate of its descriptor.
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:net').Socket} socket
+   * @param {Buffer} head
+   * @param {(ws: ServerWebSocket, req: import('node:http').IncomingMessage) => void} [callback]
+   */
+  handleUpgrade(req, socket, head, callback) {
+    if (callback !== undefined && typeof callback !== 'function') throw invalidOption('callback', 'a function', callback);
+    const fd = socketDescriptor(socket);
+    if (this.#closing || this.#stopped || (!this.#native && !this.#attached)) return abortUpgrade(socket, 503);
+    if (!this.#native) this.#startAttachedCore();
+    // Cached by Node on first read: req.socket.remoteAddress stays readable
+    // after the socket is destroyed.
+    void socket.remoteAddress;
+    const id = this.#native.adopt(fd, upgradeRequestBytes(req, head, socket));
+    if (id === 0) return abortUpgrade(socket, 503);
+    socket.destroy();
+    this.#adoptions.set(id, { req, callback });
+    this.#holdLoop();
+  }
+
+  /** Whether an upgrade request is for this server's `path` (any, without one). */
+  shouldHandle(req) {
+    const path = this.#settings.path;
+    if (path === undefined) return true;
+    const query = req.url.indexOf('?');
+    return (query < 0 ? req.url : req.url.slice(0, query)) === path;
+  }
+
+  #listenForUpgrades() {
+    const server = this.#httpServer;
+    this.#upgradeListener = (req, socket, head) => {
+      if (!this.shouldHandle(req)) {
+        // Another listener of the same HTTP server may want it; if there
+        // is none, answer as for a wrong path on hyphae's own port.
+        if (server.listenerCount('upgrade') === 1) abortUpgrade(socket, 404);
+        return;
+      }
+      try {
+        this.handleUpgrade(req, socket, head);
+      } catch (error) {
+        abortUpgrade(socket, 500);
+        this.#handlerFailed(error);
+      }
+    };
+    server.on('upgrade', this.#upgradeListener);
+  }
+
+  // Attached, the core keeps Node alive only while it has connections (or
+  // is closing), as ws's sockets do: the HTTP server decides the rest.
+  #holdLoop() {
+    if (!this.#attached || !this.#native) return;
+    const busy = this.#connections.size > 0 || this.#adoptions.size > 0 || this.#closing !== null;
+    const hold = busy && !this.#unreferenced;
+    if (hold === this.#holdingLoop) return;
+    this.#holdingLoop = hold;
+    if (hold) this.#native.ref();
+    else this.#native.unref();
   }
 
   /** The bound address, or null when not listening. */
@@ -128,6 +228,11 @@ export class WebSocketServer extends EventEmitter {
    * ms). Every open connection gets exactly one close event before that.
    */
   close({ timeout = this.#settings.closeTimeout } = {}) {
+    if (this.#attached) {
+      this.#stopped = true;
+      if (this.#upgradeListener) this.#httpServer.removeListener('upgrade', this.#upgradeListener);
+      this.#upgradeListener = null;
+    }
     if (!this.#native) return Promise.resolve();
     if (this.#closing) return this.#closing.promise;
     if (!Number.isInteger(timeout) || timeout < 0) throw invalidOption('timeout', 'a non-negative integer (milliseconds)', timeout);
@@ -137,6 +242,7 @@ export class WebSocketServer extends EventEmitter {
     for (const socket of this.#connections.values()) {
       if (socket.readyState === ServerWebSocket.OPEN) socket.readyState = ServerWebSocket.CLOSING;
     }
+    this.#holdLoop();
     this.#native.close(timeout);
     return promise;
   }
@@ -190,13 +296,17 @@ export class WebSocketServer extends EventEmitter {
 
   /** Keeps the process alive while listening (the default). */
   ref() {
-    this.#native?.ref();
+    this.#unreferenced = false;
+    if (this.#attached) this.#holdLoop();
+    else this.#native?.ref();
     return this;
   }
 
   /** Lets the process exit even though the server is listening. */
   unref() {
-    this.#native?.unref();
+    this.#unreferenced = true;
+    if (this.#attached) this.#holdLoop();
+    else this.#native?.unref();
     return this;
   }
 
@@ -230,6 +340,10 @@ export class WebSocketServer extends EventEmitter {
             break;
           case PONG:
             this.#onControl(id, 'pong', values[i]);
+            break;
+          case REFUSED:
+            this.#adoptions.delete(id);
+            this.#holdLoop();
             break;
           case SERVER_CLOSED:
             this.#onServerClosed();
@@ -315,8 +429,16 @@ export class WebSocketServer extends EventEmitter {
       this.#pendingData.delete(id);
     }
     if (this.#closing) socket.readyState = ServerWebSocket.CLOSING;
+    const adoption = this.#adoptions.get(id);
+    if (adoption) {
+      this.#adoptions.delete(id);
+      this.#holdLoop();
+    }
     this.#handlers.open?.(socket);
-    this.emit('connection', socket, request);
+    // handleUpgrade's callback stands in for 'connection', as in ws (whose
+    // users emit it from there).
+    if (adoption?.callback) adoption.callback(socket, adoption.req);
+    else this.emit('connection', socket, request);
   }
 
   #onMessage(id, data, isBinary) {
@@ -340,6 +462,7 @@ export class WebSocketServer extends EventEmitter {
     const socket = this.#connections.get(id);
     if (!socket) return;
     this.#connections.delete(id);
+    this.#holdLoop();
     socket[kMarkClosed]();
     try {
       this.#handlers.close?.(socket, code, reason);
@@ -366,6 +489,7 @@ export class WebSocketServer extends EventEmitter {
   #onServerClosed() {
     const closing = this.#closing;
     this.#pendingData.clear();
+    this.#adoptions.clear();
     this.#native = null;
     this.#closing = null;
     this.#address = null;

@@ -71,10 +71,20 @@ export interface TlsOptions {
 }
 
 export interface WebSocketServerOptions<Data = unknown> {
-  /** Interface to bind. Default "0.0.0.0". */
+  /** Interface to bind. Default "0.0.0.0". Not with `server` / `noServer`. */
   host?: string;
-  /** Port; 0 (the default) lets the system choose. */
+  /** Port; 0 (the default) lets the system choose. Not with `server` / `noServer`. */
   port?: number;
+  /**
+   * Share the port of this Node HTTP server (Express, Fastify, Koa... behind
+   * it): its 'upgrade' events are taken over (those for `path`, when set)
+   * and the core serves the connection. No port of its own; `host`, `port`,
+   * `backlog` and `tls` are refused. An https server cannot be used: its TLS
+   * sessions live in Node.
+   */
+  server?: import('node:http').Server;
+  /** No server at all: connections come only from handleUpgrade(), as in ws. */
+  noServer?: boolean;
   /** Only upgrade requests for this path are accepted (others get 404). Default: any path. */
   path?: string;
   /** io threads; 0 (default) means max(1, cores - 1). At most 64. */
@@ -244,8 +254,26 @@ export declare class WebSocketServer<Data = unknown> extends EventEmitter<WebSoc
   readonly listening: boolean;
   readonly clients: ReadonlyMap<number, ServerWebSocket<Data>>;
   readonly connectionCount: number;
+  /** Rejects with ERR_HYPHAE_ATTACHED with `server` / `noServer`: the HTTP server listens. */
   listen(port?: number, host?: string): Promise<ServerAddress>;
   address(): ServerAddress | null;
+  /**
+   * Takes over an upgrade from a Node HTTP server's 'upgrade' event, as ws's
+   * handleUpgrade: hyphae answers the handshake on that TCP connection (its
+   * limits and upgrade handler apply) and calls `callback` once it is open;
+   * a refused upgrade gets its HTTP answer and no callback. A connection
+   * with a callback emits no 'connection' of its own. After close(), or
+   * when not listening on a port of its own, upgrades get 503. Throws
+   * ERR_HYPHAE_UNSUPPORTED_SOCKET for a TLS socket.
+   */
+  handleUpgrade(
+    request: import('node:http').IncomingMessage,
+    socket: import('node:stream').Duplex,
+    head: Buffer,
+    callback?: (ws: ServerWebSocket<Data>, request: import('node:http').IncomingMessage) => void,
+  ): void;
+  /** Whether an upgrade request is for this server's `path` (always true without one). */
+  shouldHandle(request: import('node:http').IncomingMessage): boolean;
   close(options?: { timeout?: number }): Promise<void>;
   /**
    * @returns bytes queued; -1 queued but now over maxBackpressure; 0 dropped
@@ -287,6 +315,8 @@ export declare const ErrorCodes: {
   readonly INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC';
   readonly INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER';
   readonly TLS: 'ERR_HYPHAE_TLS';
+  readonly UNSUPPORTED_SOCKET: 'ERR_HYPHAE_UNSUPPORTED_SOCKET';
+  readonly ATTACHED: 'ERR_HYPHAE_ATTACHED';
   readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
   readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
   readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';

@@ -1,5 +1,6 @@
 // Compiled (not run) by `npm run typecheck`: the typings must accept these
 // uses and reject the ones marked @ts-expect-error.
+import http from 'node:http';
 import { CloseCodes, ErrorCodes, HyphaeError, WebSocketServer, type ServerWebSocket } from 'hyphae';
 
 interface UserData {
@@ -110,3 +111,15 @@ const secure = new WebSocketServer({
 void [secure.stats().tlsHandshakesFailed, secure.stats().pingTimeouts, ErrorCodes.TLS];
 // @ts-expect-error a key is required
 new WebSocketServer({ tls: { cert: 'pem' } });
+
+// Sharing an HTTP server's port, as with ws's `server` / `noServer`.
+const httpServer = http.createServer();
+const attached = new WebSocketServer({ server: httpServer, path: '/live' });
+const manual = new WebSocketServer<UserData>({ noServer: true });
+httpServer.on('upgrade', (req, socket, head) => {
+  if (attached.shouldHandle(req)) return;
+  manual.handleUpgrade(req, socket, head, (ws, request) => void [ws.data.user, request.headers.host]);
+});
+void ErrorCodes.UNSUPPORTED_SOCKET;
+// @ts-expect-error a port is not a server
+new WebSocketServer({ server: 8080 });

@@ -240,6 +240,10 @@ void EventPump::on_close(ConnectionId id, std::uint16_t code, std::string reason
     push(new_event(EventKind::close, id, std::move(reason), code));
 }
 
+void EventPump::on_refused(ConnectionId id) {
+    push(new_event(EventKind::refused, id));
+}
+
 void EventPump::on_server_closed() {
     push(new_event(EventKind::server_closed, 0));
 }
@@ -380,6 +384,7 @@ void EventPump::drain(Napi::Env env, Napi::Function dispatcher) {
                     value = env.Undefined();
                     break;
                 case EventKind::drain:
+                case EventKind::refused:
                     value = env.Undefined();
                     break;
                 case EventKind::upgrade:

@@ -34,6 +34,7 @@ enum class EventKind : std::uint8_t {
     upgrade = 8,         // value: [remoteAddress, remotePort, url, protocols, name0, value0, ...]
     ping = 9,            // value: Buffer (the ping's payload; the core has answered it)
     pong = 10,           // value: Buffer (the pong's payload)
+    refused = 11,        // value: undefined; an adopted connection ended unopened
 };
 
 class EventPump : public EventSink {
@@ -87,6 +88,7 @@ public:
     void on_drain(ConnectionId id) override;
     void on_error(ConnectionId id, std::string what) override;
     void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
+    void on_refused(ConnectionId id) override;
     void on_server_closed() override;
     // Wakes the JS thread once per io-thread round (see EventSink::flush).
     void flush() override;

@@ -1,5 +1,7 @@
 #include "server_wrap.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -80,6 +82,7 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::stats>("stats"),
                            InstanceMethod<&ServerWrap::flush>("flush"),
                            InstanceMethod<&ServerWrap::decide_upgrade>("decideUpgrade"),
+                           InstanceMethod<&ServerWrap::adopt>("adopt"),
                        });
 }
 
@@ -111,6 +114,8 @@ ServerWrap::ServerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server
         static_cast<std::size_t>(number_option(options, "maxConnectionsPerIp", 0));
     options_.decide_upgrades = options.Get("decideUpgrades").ToBoolean();
     same_thread_ = options.Get("sameThread").ToBoolean();
+    // Attached to a Node HTTP server: no listening socket of our own.
+    attached_ = options.Get("attach").ToBoolean();
     // perMessageDeflate: false | true | { serverMaxWindowBits, clientMaxWindowBits, level,
     // memLevel, threshold, serverNoContextTakeover, clientNoContextTakeover } (checked in JS)
     const auto deflate = options.Get("perMessageDeflate");
@@ -205,7 +210,11 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
         server_ = std::make_unique<Server>(options_, pump_, js_loop_);
         if (js_loop_) js_loop_->attach(*server_->context());
         staged_.assign(server_->thread_count(), {});
-        endpoint = server_->listen();
+        if (attached_) {
+            server_->start();
+        } else {
+            endpoint = server_->listen();
+        }
     } catch (const TlsConfigError& failure) {
         // Invalid TLS material: nothing was started.
         server_.reset();
@@ -231,11 +240,30 @@ Napi::Value ServerWrap::listen(const Napi::CallbackInfo& info) {
     if (!referenced_) pump_->unref();
     Ref();  // the JS object stays alive while the server runs, like net.Server
 
+    if (attached_) return env.Null();
     auto result = Napi::Object::New(env);
     result.Set("address", endpoint.address);
     result.Set("port", endpoint.port);
     result.Set("family", endpoint.ipv6 ? "IPv6" : "IPv4");
     return result;
+}
+
+// adopt(fd, request) -> the connection's id, or 0 when the core did not take
+// it (no event follows then; otherwise open..close or refused). `fd` stays
+// the caller's (a Node socket it destroys next): the core serves a duplicate,
+// so closing the original neither ends the connection nor races the core.
+Napi::Value ServerWrap::adopt(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBuffer()) {
+        throw Napi::TypeError::New(env, "adopt(fd, request)");
+    }
+    if (!server_) return Napi::Number::New(env, 0);
+    const int fd = info[0].As<Napi::Number>().Int32Value();
+    const auto request = info[1].As<Napi::Buffer<char>>();
+    const int copy = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (copy < 0) return Napi::Number::New(env, 0);
+    const auto id = server_->adopt(copy, std::string(request.Data(), request.Length()));
+    return Napi::Number::New(env, static_cast<double>(id));
 }
 
 const std::shared_ptr<ConnectionStatus>* ServerWrap::open_status(ConnectionId id) const {

@@ -47,6 +47,7 @@ private:
 
     Napi::Value flush(const Napi::CallbackInfo& info);
     Napi::Value decide_upgrade(const Napi::CallbackInfo& info);
+    Napi::Value adopt(const Napi::CallbackInfo& info);
 
     // JS-issued operations are staged per io thread and handed over in one
     // batch per JS turn: after each dispatch, or from a microtask when they
@@ -72,6 +73,7 @@ private:
     std::unique_ptr<Server> server_;
     // Same-thread mode: plain connections are served on this thread.
     bool same_thread_ = false;
+    bool attached_ = false;  // serves sockets adopted from a Node HTTP server
     std::shared_ptr<JsLoop> js_loop_;
     std::shared_ptr<JsLoop> closed_loop_;  // see on_stopped()
     std::optional<Napi::AsyncContext> async_context_;

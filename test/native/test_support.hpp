@@ -62,6 +62,11 @@ public:
         closes.push_back({id, code, std::move(reason)});
         changed_.notify_all();
     }
+    void on_refused(ConnectionId id) override {
+        std::lock_guard lock(mutex_);
+        refusals.push_back(id);
+        changed_.notify_all();
+    }
     void on_server_closed() override {
         std::lock_guard lock(mutex_);
         server_closed = true;
@@ -100,6 +105,7 @@ public:
     std::vector<ControlEvent> controls;
     std::vector<std::pair<ConnectionId, std::string>> errors;
     std::vector<ClosedEvent> closes;
+    std::vector<ConnectionId> refusals;  // adopted connections that never opened
     std::size_t message_count = 0;
     bool server_closed = false;
 

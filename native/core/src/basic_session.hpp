@@ -25,7 +25,7 @@ public:
     ~BasicSession() override;
 
     bool is_open() const override { return state_ == State::open; }
-    void start() override;
+    void start(std::string preread) override;
     bool send(OutboundMessage message, bool counted) override;
     void resume_reading() override;
     void decide_upgrade(UpgradeDecision decision) override;
@@ -98,6 +98,7 @@ private:
     bool close_ended_ = false;
     bool close_failed_ = false;
     bool counted_ = false;  // in the server's connection counts
+    bool adopted_ = false;  // handed in by Server::adopt(): reports on_refused
     net::ip::address peer_;
     bool backpressured_ = false;     // went over max_backpressure; drain pending
     bool read_paused_ = false;       // no read pending: the sink is full

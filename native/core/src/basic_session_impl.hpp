@@ -76,10 +76,17 @@ template <class Transport>
 BasicSession<Transport>::~BasicSession() = default;
 
 template <class Transport>
-void BasicSession<Transport>::start() {
+void BasicSession<Transport>::start(std::string preread) {
     const auto& options = owner_.context().options;
     handshake_ = std::make_unique<Handshake>();
     handshake_->parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    if (!preread.empty()) {
+        adopted_ = true;
+        // http::async_read parses what the buffer holds before it reads.
+        const auto size = preread.size();
+        net::buffer_copy(handshake_->buffer.prepare(size), net::buffer(preread));
+        handshake_->buffer.commit(size);
+    }
 
     auto& stream = beast::get_lowest_layer(ws_);
     beast::error_code ec;
@@ -631,6 +638,8 @@ void BasicSession<Transport>::terminate() {
 template <class Transport>
 void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::string reason) {
     if (state_ == State::finished) return;
+    // Whoever handed an adopted connection in hears that it will never open.
+    const bool refused = adopted_ && state_ == State::handshaking;
     state_ = State::finished;
     if (counted_) {
         counted_ = false;
@@ -645,7 +654,8 @@ void BasicSession<Transport>::finish(bool report, std::uint16_t code, std::strin
     buffered_ = 0;
     handshake_.reset();
     beast::get_lowest_layer(ws_).close();
-    report_end(owner_, report, code, std::move(reason));
+    report_end(owner_, report && !refused, code, std::move(reason));
+    if (refused) owner_.events().on_refused(id());
 }
 
 }  // namespace hyphae

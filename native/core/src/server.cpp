@@ -1,5 +1,8 @@
 #include "hyphae/server.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <unordered_set>
 
 #include "hyphae/session.hpp"
@@ -64,11 +67,50 @@ Endpoint Server::listen() {
     const auto bound = acceptor_->local_endpoint();
     endpoint_ = Endpoint{bound.address().to_string(), bound.port(), bound.address().is_v6()};
 
+    start_workers();
+    net::post(io, [this] { accept_next(); });
+    return *endpoint_;
+}
+
+void Server::start() {
+    if (state_.load() != State::idle) {
+        throw boost::system::system_error(make_error_code(net::error::already_started), "start");
+    }
+    start_workers();
+}
+
+void Server::start_workers() {
     state_.store(State::listening);
     live_threads_.store(static_cast<unsigned>(workers_.size()));
     for (auto& worker : workers_) worker->start([this] { io_thread_done(); });
-    net::post(io, [this] { accept_next(); });
-    return *endpoint_;
+}
+
+ConnectionId Server::adopt(int fd, std::string preread) {
+    sockaddr_storage local{};
+    socklen_t length = sizeof(local);
+    if (state_.load() != State::listening || context_->tls ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 ||
+        (local.ss_family != AF_INET && local.ss_family != AF_INET6)) {
+        ::close(fd);
+        return 0;
+    }
+    Worker& target = *workers_[next_adopter_.fetch_add(1) % workers_.size()];
+    const ConnectionId id = target.reserve_id();
+    // Owned by a socket from here: if the worker has already ended, the
+    // unrun handler is destroyed with its io_context and closes it.
+    Socket socket(target.io());
+    beast::error_code ec;
+    socket.assign(local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+    if (ec || id == 0) {
+        if (ec) ::close(fd);
+        return 0;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    net::post(target.io(),
+              [&target, id, socket = std::move(socket), preread = std::move(preread)]() mutable {
+                  target.adopt(std::move(socket), id, std::move(preread));
+              });
+    return id;
 }
 
 void Server::io_thread_done() {
@@ -107,7 +149,7 @@ void Server::accept_next() {
         }
         socket.set_option(tcp::no_delay(true), ec);
         net::post(target.io(), [&target, socket = std::move(socket)]() mutable {
-            target.adopt(std::move(socket));
+            target.adopt(std::move(socket), target.reserve_id(), {});
         });
         accept_next();
     });

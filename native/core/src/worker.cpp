@@ -49,16 +49,21 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Worker::adopt(Socket socket) {
-    if (stopping_ || next_sequence_ > kMaxSequence) {
+ConnectionId Worker::reserve_id() {
+    const auto sequence = next_sequence_.fetch_add(1, std::memory_order_relaxed);
+    return sequence > kMaxSequence ? 0 : make_connection_id(sequence, index_);
+}
+
+void Worker::adopt(Socket socket, ConnectionId id, std::string preread) {
+    if (stopping_ || id == 0) {
         beast::error_code ignored;
         socket.close(ignored);
+        if (id != 0 && !preread.empty()) events_.on_refused(id);
         return;
     }
-    const ConnectionId id = make_connection_id(next_sequence_++, index_);
     auto session = make_session(*this, id, std::move(socket));
     sessions_.add(id, session);
-    session->start();
+    session->start(std::move(preread));
 }
 
 void Worker::session_finished(ConnectionId id) {
@@ -252,6 +257,11 @@ void Worker::RoundSink::on_error(ConnectionId id, std::string what) {
 
 void Worker::RoundSink::on_close(ConnectionId id, std::uint16_t code, std::string reason) {
     owner_.context_->sink->on_close(id, code, std::move(reason));
+    owner_.request_flush();
+}
+
+void Worker::RoundSink::on_refused(ConnectionId id) {
+    owner_.context_->sink->on_refused(id);
     owner_.request_flush();
 }
 

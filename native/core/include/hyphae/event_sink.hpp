@@ -79,6 +79,9 @@ public:
     virtual void on_error(ConnectionId id, std::string what) = 0;
     // Exactly once per opened connection, as its last event.
     virtual void on_close(ConnectionId id, std::uint16_t code, std::string reason) = 0;
+    // A connection handed in by Server::adopt() ended without opening
+    // (refused, timed out, gone, or the server stopped): its only event.
+    virtual void on_refused(ConnectionId id) { (void)id; }
     // After stop(): every io thread has finished; no event follows.
     virtual void on_server_closed() = 0;
     // Called by an io thread once it has run the handlers that were ready

@@ -40,7 +40,7 @@ public:
     void open(ConnectionInfo info, const std::string& early_bytes);
 
     bool is_open() const override { return state_ == State::open; }
-    void start() override {}
+    void start(std::string) override {}
     bool send(OutboundMessage message, bool counted) override;
     void resume_reading() override;
     void decide_upgrade(UpgradeDecision) override {}

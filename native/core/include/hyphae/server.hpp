@@ -45,6 +45,17 @@ public:
 
     // Binds, listens and starts the io threads. Throws boost::system::system_error.
     Endpoint listen();
+    // Starts the io threads without a listening socket: connections come
+    // only through adopt(), from an HTTP server that accepted them.
+    void start();
+    // Serves a connected TCP socket whose HTTP request another server has
+    // already read: `preread` holds that request again (and any bytes the
+    // client sent behind it), and the session parses it as if it had read
+    // it off the socket. Takes `fd` (closed when refused). Any thread.
+    // Returns the connection's id: its events follow (open..close, or one
+    // on_refused). 0 while not running, and with a TLS context (the TLS
+    // session, if any, belongs to whoever accepted the socket): no event.
+    ConnectionId adopt(int fd, std::string preread);
     std::optional<Endpoint> local_endpoint() const;
     unsigned thread_count() const { return static_cast<unsigned>(workers_.size()); }
     bool listening() const { return state_.load() == State::listening; }
@@ -108,6 +119,7 @@ private:
     enum class State { idle, listening, stopping, stopped };
 
     void accept_next();
+    void start_workers();
     // An io thread has left run(); the last one ends the server, or tells
     // the adopter that nothing more is handed over.
     void io_thread_done();
@@ -121,6 +133,7 @@ private:
     std::optional<net::steady_timer> accept_retry_;
     std::optional<Endpoint> endpoint_;
     unsigned next_worker_ = 0;
+    std::atomic<unsigned> next_adopter_{0};  // round robin of adopt()
     std::atomic<unsigned> live_threads_{0};  // io threads still in run()
     std::atomic<State> state_{State::idle};
     std::atomic<std::uint64_t> publishes_{0};

@@ -30,8 +30,9 @@ public:
     virtual bool is_open() const = 0;
 
     // Reads the upgrade request (after the TLS handshake, for wss), applies
-    // the policy, completes the handshake.
-    virtual void start() = 0;
+    // the policy, completes the handshake. `preread`: bytes of the request
+    // another server already took off the socket, parsed before reading on.
+    virtual void start(std::string preread) = 0;
     // Queues a message; dropped unless the connection is open. `counted`:
     // the sender already added its frame bytes to the connection's `sent`
     // count and decided about the limit (JS sends). Otherwise

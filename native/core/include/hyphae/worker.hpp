@@ -2,6 +2,7 @@
 // One io thread: its io_context, the sessions pinned to it and the state of
 // a shutdown in progress. Everything here except `start`/`join` runs on the
 // worker's own thread.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -67,8 +68,12 @@ public:
     void start(std::function<void()> on_exit);
     void join();
 
-    // Takes ownership of a freshly accepted socket (on this thread).
-    void adopt(Socket socket);
+    // The next connection id of this worker, or 0 when they ran out. Any thread.
+    ConnectionId reserve_id();
+    // Takes ownership of a freshly accepted socket (on this thread), with an
+    // id from reserve_id(). `preread`: the start of its HTTP request, read
+    // by another server (Server::adopt), or empty.
+    void adopt(Socket socket, ConnectionId id, std::string preread);
     // Called by a session when it has finished, on this thread.
     void session_finished(ConnectionId id) override;
     // Closes every session with 1001; after `grace`, drops those still open.
@@ -88,6 +93,7 @@ private:
         void on_drain(ConnectionId id) override;
         void on_error(ConnectionId id, std::string what) override;
         void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
+        void on_refused(ConnectionId id) override;
         void on_server_closed() override;
 
     private:
@@ -121,7 +127,7 @@ private:
     std::optional<net::steady_timer> heartbeat_timer_;
     std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
     std::vector<unsigned char> write_buffer_ = std::vector<unsigned char>(64 * 1024);
-    std::uint64_t next_sequence_ = 1;
+    std::atomic<std::uint64_t> next_sequence_{1};
     bool stopping_ = false;
     bool flush_posted_ = false;
     std::uint64_t round_events_ = 0;  // events reported to the sink so far
