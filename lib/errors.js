@@ -33,6 +33,8 @@ export const ErrorCodes = Object.freeze({
   TLS: 'ERR_HYPHAE_TLS',
   UNSUPPORTED_SOCKET: 'ERR_HYPHAE_UNSUPPORTED_SOCKET',
   ATTACHED: 'ERR_HYPHAE_ATTACHED',
+  SEND_DROPPED: 'ERR_HYPHAE_SEND_DROPPED',
+  NOT_RUNNING: 'ERR_HYPHAE_NOT_RUNNING',
 });
 
 export function invalidOption(name, expected, value) {

@@ -80,6 +80,9 @@ export const CHECKS = {
   perMessageDeflate: [isDeflate, 'false, true or { serverMaxWindowBits 9-15, clientMaxWindowBits 9-15, level 0-9, memLevel 1-9, threshold bytes, serverNoContextTakeover, clientNoContextTakeover }'],
 };
 
+// ws's names for options hyphae calls otherwise, accepted as they are.
+const WS_ALIASES = { maxPayload: 'maxPayloadLength' };
+
 /**
  * @param {Record<string, unknown>} [options]
  * @returns {{ settings: Record<string, any>, handlers: Record<string, Function> }}
@@ -90,7 +93,11 @@ export function resolveServerOptions(options = {}) {
   }
   const settings = { ...DEFAULTS };
   const handlers = {};
-  for (const [name, value] of Object.entries(options)) {
+  for (const [given, value] of Object.entries(options)) {
+    const name = WS_ALIASES[given] ?? given;
+    if (name !== given && options[name] !== undefined && value !== undefined) {
+      throw invalidOption(given, `left out when "${name}" is given (it is ws's name for it)`, value);
+    }
     if (HANDLERS.includes(name)) {
       if (value === undefined) continue;
       if (typeof value !== 'function') throw invalidOption(name, 'a function', value);

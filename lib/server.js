@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { NativeServer } from './native.js';
 import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
 import { resolveServerOptions } from './options.js';
-import { ServerWebSocket, assertSendable, assertTopic, kMarkClosed } from './socket.js';
+import { ServerWebSocket, asBinaryType, assertSendable, assertTopic, kMarkClosed } from './socket.js';
+import { ClientSet } from './client-set.js';
 import { TopicMirror } from './topic-mirror.js';
 import { abortUpgrade, socketDescriptor, upgradeRequestBytes } from './attach.js';
 
@@ -58,6 +59,7 @@ export class WebSocketServer extends EventEmitter {
   #handlers;
   #native = null;
   #connections = new Map();
+  #clients = new ClientSet(this.#connections);
   #closing = null;
   #address = null;
   #mirror = new TopicMirror();
@@ -73,10 +75,19 @@ export class WebSocketServer extends EventEmitter {
   #adoptions = new Map();
   #unreferenced = false;
   #holdingLoop = true;
+  // ws-style start: made with a `port`, the server listens on the next tick
+  // unless listen() comes first. 'pending' until then, 'done' once it did.
+  #autoListen = null;
 
-  /** @param {import('../types/index.js').WebSocketServerOptions} [options] */
-  constructor(options = {}) {
+  /**
+   * @param {import('../types/index.js').WebSocketServerOptions} [options]
+   * @param {() => void} [onListening] ws's constructor callback: a 'listening' listener
+   */
+  constructor(options = {}, onListening) {
     super();
+    if (onListening !== undefined && typeof onListening !== 'function') {
+      throw invalidOption('callback', 'a function', onListening);
+    }
     const { settings, handlers } = resolveServerOptions(options);
     const { server, noServer, ...rest } = settings;
     this.#settings = rest;
@@ -86,6 +97,26 @@ export class WebSocketServer extends EventEmitter {
       this.#httpServer = server;
       this.#listenForUpgrades();
     }
+    if (onListening) this.once('listening', onListening);
+    if (!this.#attached && options.port !== undefined) {
+      this.#autoListen = 'pending';
+      process.nextTick(() => this.#listenOnItsOwn());
+    }
+  }
+
+  // As ws does with `port`: listening errors go to 'error' listeners (an
+  // unheard one is thrown, as from any EventEmitter).
+  #listenOnItsOwn() {
+    if (this.#autoListen !== 'pending') return;
+    try {
+      this.#address = this.#startCore({ ...this.#settings });
+    } catch (error) {
+      this.#autoListen = null;
+      this.emit('error', error);
+      return;
+    }
+    this.#autoListen = 'done';
+    this.emit('listening', this.#address);
   }
 
   /** True between a successful listen() and the end of close(). */
@@ -93,9 +124,12 @@ export class WebSocketServer extends EventEmitter {
     return this.#native !== null && this.#closing === null;
   }
 
-  /** Open connections by id. */
+  /**
+   * The open connections: a live, read-only Set-like view (iterating yields
+   * sockets, as ws's `clients` Set does) with `get(id)` besides.
+   */
   get clients() {
-    return this.#connections;
+    return this.#clients;
   }
 
   get connectionCount() {
@@ -110,7 +144,12 @@ export class WebSocketServer extends EventEmitter {
     if (this.#attached) {
       throw new HyphaeError(ErrorCodes.ATTACHED, 'This server takes its connections from an HTTP server (server / noServer): it does not listen itself');
     }
+    const auto = this.#autoListen;
+    this.#autoListen = null; // a pending ws-style start is this call's now
     if (this.#native) {
+      // Listening already from its constructor's `port`: the same address.
+      const same = (port === undefined || port === this.#address.port) && (host === undefined || host === this.#settings.host);
+      if (auto === 'done' && same) return this.#address;
       throw new HyphaeError(ErrorCodes.ALREADY_LISTENING, 'The server is already listening');
     }
     const settings = { ...this.#settings };
@@ -227,7 +266,14 @@ export class WebSocketServer extends EventEmitter {
    * down" and resolves once each has closed (or was dropped after `timeout`
    * ms). Every open connection gets exactly one close event before that.
    */
-  close({ timeout = this.#settings.closeTimeout } = {}) {
+  close(options = {}, callback = undefined) {
+    if (typeof options === 'function') return this.#closeWithCallback(options);
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw invalidOption('callback', 'a function', callback);
+      return this.#closeWithCallback(callback, options);
+    }
+    const { timeout = this.#settings.closeTimeout } = options ?? {};
+    if (this.#autoListen === 'pending') this.#autoListen = null;
     if (this.#attached) {
       this.#stopped = true;
       if (this.#upgradeListener) this.#httpServer.removeListener('upgrade', this.#upgradeListener);
@@ -245,6 +291,18 @@ export class WebSocketServer extends EventEmitter {
     this.#holdLoop();
     this.#native.close(timeout);
     return promise;
+  }
+
+  // ws's close(callback): called once closed, or with an Error when the
+  // server was not running.
+  #closeWithCallback(callback, options) {
+    const running = this.#native !== null || this.#autoListen === 'pending' || (this.#attached && !this.#stopped);
+    const done = this.close(options);
+    done.then(
+      () => (running ? callback() : callback(new HyphaeError(ErrorCodes.NOT_RUNNING, 'The server is not running'))),
+      callback,
+    );
+    return done;
   }
 
   /**
@@ -422,6 +480,12 @@ export class WebSocketServer extends EventEmitter {
   #onOpen(id, value) {
     const headers = headersFrom(value, 4);
     const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], protocol: value[3], headers };
+    // Where ws code reads the peer (req.socket.remoteAddress).
+    request.socket = {
+      remoteAddress: request.remoteAddress,
+      remotePort: request.remotePort,
+      remoteFamily: request.remoteAddress.includes(':') ? 'IPv6' : 'IPv4',
+    };
     const socket = new ServerWebSocket(this.#native, id, request, this.#mirror, this);
     this.#connections.set(id, socket);
     if (this.#pendingData.has(id)) {
@@ -444,6 +508,10 @@ export class WebSocketServer extends EventEmitter {
   #onMessage(id, data, isBinary) {
     const socket = this.#connections.get(id);
     if (!socket) return;
+    if (isBinary) {
+      const type = socket.binaryType;
+      if (type !== 'nodebuffer') data = asBinaryType(data, type);
+    }
     this.#handlers.message?.(socket, data, isBinary);
     socket.emit('message', data, isBinary);
   }

@@ -21,6 +21,8 @@ export class ServerWebSocket extends EventEmitter {
   #native;
   #mirror;
   #topics = new Set();
+  #parts = null; // held parts of a message sent with fin: false
+  #binaryType = 'nodebuffer';
 
   /**
    * @param {any} native the NativeServer
@@ -50,6 +52,22 @@ export class ServerWebSocket extends EventEmitter {
   }
 
   /**
+   * How binary messages are handed to JS, as in ws and Bun: 'nodebuffer'
+   * (a Buffer, the default), 'arraybuffer', 'uint8array' or 'fragments'
+   * (an array holding one Buffer).
+   */
+  get binaryType() {
+    return this.#binaryType;
+  }
+
+  set binaryType(type) {
+    if (!BINARY_TYPES.includes(type)) {
+      throw new HyphaeError(ErrorCodes.INVALID_OPTION, `binaryType must be one of ${BINARY_TYPES.join(', ')}; got ${String(type)}`);
+    }
+    this.#binaryType = type;
+  }
+
+  /**
    * Bytes queued for this connection and not yet written to its socket,
    * counted from the moment send() returns.
    */
@@ -59,16 +77,65 @@ export class ServerWebSocket extends EventEmitter {
 
   /**
    * Queues a message. Strings go as text frames, binary data as binary
-   * frames unless `isBinary` says otherwise.
-   * @returns {number} bytes queued on the wire, or 0 when the connection is not open
+   * frames unless the second argument says otherwise: `isBinary` as in
+   * uWebSockets.js, or ws's `{ binary, fin, compress }`. `fin: false` holds
+   * the part until a later send ends the message (ws's fragments; the
+   * client gets one message of the first part's type). A callback, as in
+   * ws, is called on the next tick: with no argument once the core has
+   * queued the message, with an Error (`code`) when it was not.
+   * @returns {number} bytes queued on the wire, or 0 when nothing was
+   *   queued (connection not open, backpressure limit, a held part)
    */
-  send(data, isBinary) {
+  send(data, options, callback) {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    } else if (callback !== undefined && typeof callback !== 'function') {
+      throw new HyphaeError(ErrorCodes.INVALID_HANDLER, 'send callback must be a function');
+    }
+    let binary;
+    let fin = true;
+    if (options === undefined || options === null) {
+      binary = typeof data !== 'string';
+    } else if (typeof options === 'object') {
+      binary = options.binary === undefined ? typeof data !== 'string' : Boolean(options.binary);
+      fin = options.fin !== false;
+    } else {
+      binary = Boolean(options);
+    }
     if (this.readyState !== ReadyState.OPEN) {
       assertSendable(data);
+      this.#parts = null;
+      if (callback) notSent(callback, ErrorCodes.CONNECTION_NOT_OPEN, `WebSocket is not open: readyState ${this.readyState}`);
       return 0;
     }
-    const binary = isBinary === undefined ? typeof data !== 'string' : Boolean(isBinary);
-    return this.#native.send(this.id, data, binary);
+    if (!fin || this.#parts !== null) {
+      const whole = this.#joinParts(data, binary, fin);
+      if (whole === null) {
+        if (callback) process.nextTick(callback);
+        return 0;
+      }
+      ({ data, binary } = whole);
+    }
+    const queued = this.#native.send(this.id, data, binary);
+    if (callback) {
+      if (queued !== 0) process.nextTick(callback);
+      else notSent(callback, ErrorCodes.SEND_DROPPED, 'The message was not queued: the connection is at maxBackpressure or has closed');
+    }
+    return queued;
+  }
+
+  // ws's `fin: false`: parts are held until the final one, then sent as one
+  // message of the first part's type. null while the message is unfinished.
+  #joinParts(data, binary, fin) {
+    assertSendable(data);
+    const part = typeof data === 'string' ? Buffer.from(data) : toBuffer(data);
+    if (this.#parts === null) this.#parts = { binary, chunks: [] };
+    this.#parts.chunks.push(part);
+    if (!fin) return null;
+    const { binary: first, chunks } = this.#parts;
+    this.#parts = null;
+    return { data: Buffer.concat(chunks), binary: first };
   }
 
   /** Starts the closing handshake after everything already sent. Idempotent. */
@@ -155,8 +222,43 @@ export class ServerWebSocket extends EventEmitter {
 
   [kMarkClosed]() {
     this.readyState = ReadyState.CLOSED;
+    this.#parts = null;
     this.#mirror.removeAll(this, this.#topics);
   }
+}
+
+// ws and browsers also read the ready states off the instance (ws.OPEN).
+for (const [name, value] of Object.entries(ReadyState)) {
+  Object.defineProperty(ServerWebSocket.prototype, name, { value, enumerable: true });
+}
+
+const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'uint8array', 'fragments'];
+
+/** A binary message as `binaryType` asks for it (from the Buffer the core made). */
+export function asBinaryType(buffer, type) {
+  switch (type) {
+    case 'arraybuffer':
+      // The core's Buffers own their whole ArrayBuffer: no copy then.
+      return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
+        ? buffer.buffer
+        : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    case 'uint8array':
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    case 'fragments':
+      return [buffer];
+    default:
+      return buffer;
+  }
+}
+
+// A copy of a part held for later (the caller may reuse its buffer meanwhile).
+function toBuffer(data) {
+  if (data instanceof ArrayBuffer) return Buffer.from(new Uint8Array(data));
+  return Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+}
+
+function notSent(callback, code, message) {
+  process.nextTick(callback, new HyphaeError(code, message));
 }
 
 export function assertTopic(topic) {

@@ -7,6 +7,8 @@ export type SendableData = string | BinaryData;
 export interface UpgradeRequestInfo {
   remoteAddress: string;
   remotePort: number;
+  /** The peer again, where ws code reads it (`req.socket.remoteAddress`). */
+  socket: { remoteAddress: string; remotePort: number; remoteFamily: 'IPv4' | 'IPv6' };
   /** Request target as sent: path and query. */
   url: string;
   /** The negotiated subprotocol ('' when none). */
@@ -73,7 +75,11 @@ export interface TlsOptions {
 export interface WebSocketServerOptions<Data = unknown> {
   /** Interface to bind. Default "0.0.0.0". Not with `server` / `noServer`. */
   host?: string;
-  /** Port; 0 (the default) lets the system choose. Not with `server` / `noServer`. */
+  /**
+   * Port; 0 lets the system choose. Given here, the server starts listening
+   * on the next tick unless listen() is called first (as ws does); listening
+   * errors then go to 'error'. Not with `server` / `noServer`.
+   */
   port?: number;
   /**
    * Share the port of this Node HTTP server (Express, Fastify, Koa... behind
@@ -98,6 +104,8 @@ export interface WebSocketServerOptions<Data = unknown> {
   sameThread?: boolean;
   /** Largest message accepted, in bytes; larger closes with 1009. Default 16 MiB. */
   maxPayloadLength?: number;
+  /** ws's name for maxPayloadLength (give one of the two). */
+  maxPayload?: number;
   /** Largest upgrade request head, in bytes; larger gets 431. Default 16 KiB. */
   maxHeaderBytes?: number;
   /** Milliseconds a client has to complete the opening handshake. Default 30000. */
@@ -164,6 +172,36 @@ export declare const ReadyState: {
 };
 export type ReadyStateValue = (typeof ReadyState)[keyof typeof ReadyState];
 
+/** How binary messages reach JS: Buffer (default), ArrayBuffer, Uint8Array, or ws's array of Buffers. */
+export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'uint8array' | 'fragments';
+
+/** ws's send options; `compress` and `mask` are accepted and have no effect. */
+export interface SendOptions {
+  /** Default: true for binary data, false for strings. */
+  binary?: boolean;
+  /** false holds this part; the next send with fin true (the default) ends the message. */
+  fin?: boolean;
+  compress?: boolean;
+  mask?: boolean;
+}
+
+/** Called on the next tick: no argument once the message is queued, an Error when it was not. */
+export type SendCallback = (error?: HyphaeError) => void;
+
+/**
+ * WebSocketServer#clients: the open connections, live and read-only.
+ * Iterates sockets as ws's `clients` Set does; get(id) finds one by id.
+ */
+export interface ClientSet<Data = unknown> extends Iterable<ServerWebSocket<Data>> {
+  readonly size: number;
+  get(id: number): ServerWebSocket<Data> | undefined;
+  has(socketOrId: ServerWebSocket<Data> | number): boolean;
+  forEach(callback: (socket: ServerWebSocket<Data>, same: ServerWebSocket<Data>, set: ClientSet<Data>) => void, thisArg?: unknown): void;
+  values(): IterableIterator<ServerWebSocket<Data>>;
+  keys(): IterableIterator<ServerWebSocket<Data>>;
+  entries(): IterableIterator<[ServerWebSocket<Data>, ServerWebSocket<Data>]>;
+}
+
 export interface ServerWebSocketEvents {
   /** Text arrives as a string, binary as a Buffer. */
   message: [data: string | Buffer, isBinary: boolean];
@@ -189,13 +227,23 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   /** The negotiated subprotocol ('' when none). */
   readonly protocol: string;
   readyState: ReadyStateValue;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
   /** Application data for this connection; hyphae never touches it. */
   data: Data;
+  /** How binary messages are delivered. Default 'nodebuffer'; others throw ERR_HYPHAE_INVALID_OPTION. */
+  binaryType: BinaryType;
   /**
-   * Queues a message: strings as text, binary data as binary unless isBinary says otherwise.
-   * @returns bytes queued on the wire, or 0 when the connection is not open.
+   * Queues a message: strings as text, binary data as binary unless isBinary
+   * (or ws's options.binary) says otherwise.
+   * @returns bytes queued on the wire, or 0 when nothing was queued (not
+   *   open, at maxBackpressure, or a part held by `fin: false`).
    */
-  send(data: SendableData, isBinary?: boolean): number;
+  send(data: SendableData, isBinary?: boolean, callback?: SendCallback): number;
+  send(data: SendableData, options?: SendOptions, callback?: SendCallback): number;
+  send(data: SendableData, callback: SendCallback): number;
   /** Closing handshake after everything already sent. Idempotent. */
   close(code?: number, reason?: string): void;
   /** Drops the connection at once (close code 1006). */
@@ -250,9 +298,10 @@ export interface WebSocketServerEvents<Data> {
 }
 
 export declare class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServerEvents<Data>> {
-  constructor(options?: WebSocketServerOptions<Data>);
+  /** `onListening`: ws's constructor callback, a 'listening' listener. */
+  constructor(options?: WebSocketServerOptions<Data>, onListening?: () => void);
   readonly listening: boolean;
-  readonly clients: ReadonlyMap<number, ServerWebSocket<Data>>;
+  readonly clients: ClientSet<Data>;
   readonly connectionCount: number;
   /** Rejects with ERR_HYPHAE_ATTACHED with `server` / `noServer`: the HTTP server listens. */
   listen(port?: number, host?: string): Promise<ServerAddress>;
@@ -274,7 +323,9 @@ export declare class WebSocketServer<Data = unknown> extends EventEmitter<WebSoc
   ): void;
   /** Whether an upgrade request is for this server's `path` (always true without one). */
   shouldHandle(request: import('node:http').IncomingMessage): boolean;
-  close(options?: { timeout?: number }): Promise<void>;
+  close(options?: { timeout?: number }, callback?: (error?: HyphaeError) => void): Promise<void>;
+  /** ws's form: the callback runs once closed, with ERR_HYPHAE_NOT_RUNNING when the server was not running. */
+  close(callback: (error?: HyphaeError) => void): Promise<void>;
   /**
    * @returns bytes queued; -1 queued but now over maxBackpressure; 0 dropped
    *   (unknown or closed connection, or already at the limit).
@@ -317,6 +368,8 @@ export declare const ErrorCodes: {
   readonly TLS: 'ERR_HYPHAE_TLS';
   readonly UNSUPPORTED_SOCKET: 'ERR_HYPHAE_UNSUPPORTED_SOCKET';
   readonly ATTACHED: 'ERR_HYPHAE_ATTACHED';
+  readonly SEND_DROPPED: 'ERR_HYPHAE_SEND_DROPPED';
+  readonly NOT_RUNNING: 'ERR_HYPHAE_NOT_RUNNING';
   readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
   readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
   readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';

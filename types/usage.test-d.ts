@@ -45,6 +45,25 @@ async function main(): Promise<void> {
 }
 void main;
 
+// ws-style use: started by its port, ws's send options and callbacks, clients as a Set.
+const wss = new WebSocketServer({ port: 0, maxPayload: 1024 }, () => void wss.address());
+wss.on('connection', (ws, req) => {
+  const ip: string = req.socket.remoteAddress;
+  ws.binaryType = 'arraybuffer';
+  // @ts-expect-error not a binary type
+  ws.binaryType = 'blob';
+  ws.send('hi', { binary: false, fin: false });
+  ws.send('there', (error) => void error?.code);
+  ws.send(Buffer.from(ip), { binary: true }, (error?: HyphaeError) => void error);
+  for (const client of wss.clients) {
+    if (client !== ws && client.readyState === client.OPEN) client.send('joined', { binary: false });
+  }
+  wss.clients.forEach((client) => void client.id);
+  const same: ServerWebSocket | undefined = wss.clients.get(ws.id);
+  void [same, wss.clients.has(ws), wss.clients.size];
+});
+void wss.close((error) => void error?.message);
+
 // The facet.
 import { createWebSocketFacet, type Reply, type WebSocketConnection } from 'hyphae';
 import { useNativeWebSocket } from 'hyphae/mycelia';
