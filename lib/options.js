@@ -3,8 +3,9 @@
 import { Server as TlsServer } from 'node:tls';
 import { invalidOption, unknownOption } from './errors.js';
 import { isTlsOption, resolveTls, TLS_EXPECTATION } from './tls.js';
+import { upgradeFromVerifyClient } from './verify-client.js';
 
-const HANDLERS = ['upgrade', 'handleProtocols', 'open', 'message', 'close', 'error', 'drain', 'ping', 'pong'];
+const HANDLERS = ['upgrade', 'verifyClient', 'handleProtocols', 'open', 'message', 'close', 'error', 'drain', 'ping', 'pong'];
 
 export const DEFAULTS = Object.freeze({
   host: '0.0.0.0',
@@ -111,6 +112,11 @@ export function resolveServerOptions(options = {}) {
     settings[name] = value;
   }
   if (settings.tls !== undefined) settings.tls = resolveTls(settings.tls);
+  if (handlers.verifyClient) {
+    if (handlers.upgrade) throw invalidOption('verifyClient', 'left out when "upgrade" is given (both decide upgrades)', handlers.verifyClient);
+    handlers.upgrade = upgradeFromVerifyClient(handlers.verifyClient, settings.tls !== undefined);
+    delete handlers.verifyClient;
+  }
   checkAttachment(options);
   return { settings, handlers };
 }

@@ -138,6 +138,38 @@ export class ServerWebSocket extends EventEmitter {
     return { data: Buffer.concat(chunks), binary: first };
   }
 
+  // Bun's names (its second argument is `compress`, which hyphae leaves to
+  // perMessageDeflate's threshold).
+  /** Sends a string (or UTF-8 bytes) as a text message. */
+  sendText(data) {
+    return this.send(data, false);
+  }
+
+  /** Sends binary data as a binary message. */
+  sendBinary(data) {
+    return this.send(data, true);
+  }
+
+  /**
+   * Runs `callback` and returns its result, as Bun's and uWebSockets.js's
+   * cork do. hyphae already sends everything one JS turn queues for a
+   * connection in one write, so there is nothing more to gather.
+   */
+  cork(callback) {
+    if (typeof callback !== 'function') throw new HyphaeError(ErrorCodes.INVALID_HANDLER, 'cork callback must be a function');
+    return callback(this);
+  }
+
+  /** bufferedAmount, as Bun and uWebSockets.js name it. */
+  getBufferedAmount() {
+    return this.bufferedAmount;
+  }
+
+  /** The topics this connection is subscribed to (Bun's name for `topics`). */
+  get subscriptions() {
+    return [...this.#topics];
+  }
+
   /** Starts the closing handshake after everything already sent. Idempotent. */
   close(code = 1000, reason = '') {
     if (!isSendableCloseCode(code)) {

@@ -39,6 +39,19 @@ export type UpgradeVerdict<Data = unknown> =
   | { data?: Data; headers?: Record<string, string>; protocol?: string }
   | { status: number; message?: string };
 
+export interface VerifyClientInfo {
+  /** The Origin header (undefined when absent). */
+  origin: string | undefined;
+  /** Whether the server serves wss (the `tls` option). */
+  secure: boolean;
+  req: {
+    method: 'GET';
+    url: string;
+    headers: Record<string, string>;
+    socket: { remoteAddress: string; remotePort: number };
+  };
+}
+
 export interface DeflateOptions {
   /** 9–15, default 15. */
   serverMaxWindowBits?: number;
@@ -148,6 +161,12 @@ export interface WebSocketServerOptions<Data = unknown> {
    */
   upgrade?(request: UpgradeRequest): UpgradeVerdict<Data> | Promise<UpgradeVerdict<Data>>;
   /**
+   * ws's verifyClient, accepted in place of `upgrade` (not with it): return
+   * true to accept, false to refuse with 401; or, with two parameters,
+   * answer through cb(result, code?, message?). `req` is a plain object.
+   */
+  verifyClient?(info: VerifyClientInfo, cb: (result: boolean, code?: number, message?: string) => void): boolean | void;
+  /**
    * ws-style subprotocol choice, after an accepting upgrade verdict that named
    * none: return one of the offered names, or false for none. May be async.
    */
@@ -254,6 +273,14 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   pong(data?: SendableData): boolean;
   /** Bytes queued in the core and not yet written to the socket, counted from send() on. */
   readonly bufferedAmount: number;
+  /** Bun's and uWebSockets.js's name for bufferedAmount. */
+  getBufferedAmount(): number;
+  /** Bun's sendText: `send(data, false)`. */
+  sendText(data: SendableData): number;
+  /** Bun's sendBinary: `send(data, true)`. */
+  sendBinary(data: SendableData): number;
+  /** Runs the callback and returns its result (a turn's sends already leave in one write). */
+  cork<T>(callback: (ws: this) => T): T;
   readonly server: WebSocketServer<Data>;
   /** @returns true when newly subscribed */
   subscribe(topic: string): boolean;
@@ -261,6 +288,8 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   unsubscribe(topic: string): boolean;
   isSubscribed(topic: string): boolean;
   readonly topics: string[];
+  /** Bun's name for `topics`. */
+  readonly subscriptions: string[];
   /** To every subscriber but this connection. @returns frame bytes, 0 when nobody else is subscribed */
   publish(topic: string, data: SendableData, isBinary?: boolean): number;
 }

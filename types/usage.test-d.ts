@@ -64,6 +64,17 @@ wss.on('connection', (ws, req) => {
 });
 void wss.close((error) => void error?.message);
 
+// ws's verifyClient (both forms) and Bun's socket names.
+new WebSocketServer({ verifyClient: ({ origin, req }) => origin === 'https://app.example' && req.url.startsWith('/') });
+new WebSocketServer({
+  verifyClient: (info, cb) => cb(info.req.socket.remoteAddress === '127.0.0.1', 403, 'Forbidden'),
+  open(ws) {
+    const queued: number = ws.cork((socket) => socket.sendText('a') + socket.sendBinary(Buffer.from('b')));
+    const topics: string[] = ws.subscriptions;
+    void [queued, topics, ws.getBufferedAmount()];
+  },
+});
+
 // The facet.
 import { createWebSocketFacet, type Reply, type WebSocketConnection } from 'hyphae';
 import { useNativeWebSocket } from 'hyphae/mycelia';

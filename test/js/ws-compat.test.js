@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../lib/index.js';
-import { closed, collect, connect, nextMessage } from './helpers/clients.js';
+import { closed, collect, connect, nextMessage, refusedUpgrade } from './helpers/clients.js';
 
 describe('drop-in for ws', () => {
   const servers = [];
@@ -212,6 +212,41 @@ describe('drop-in for ws', () => {
     expect(() => never.close({}, 'nope')).toThrow(expect.objectContaining({ code: 'ERR_HYPHAE_INVALID_OPTION' }));
   });
 
+  it('verifyClient, sync: true accepts, false refuses with 401; it sees origin, url, headers and socket', async () => {
+    const seen = [];
+    const server = await started({
+      verifyClient: (info) => {
+        seen.push([info.origin, info.secure, info.req.url, info.req.headers['x-token'], info.req.socket.remoteAddress]);
+        return info.req.headers['x-token'] === 'good';
+      },
+    });
+    const url = `ws://127.0.0.1:${server.address().port}/feed?x=1`;
+    const [status] = await refusedUpgrade(url, { headers: { 'X-Token': 'bad' }, origin: 'https://evil.example' });
+    expect(status).toBe(401);
+    const socket = await connect(url, { headers: { 'X-Token': 'good' }, origin: 'https://app.example' });
+    clients.push(socket);
+    expect(seen).toEqual([
+      ['https://evil.example', false, '/feed?x=1', 'bad', '127.0.0.1'],
+      ['https://app.example', false, '/feed?x=1', 'good', '127.0.0.1'],
+    ]);
+  });
+
+  it('verifyClient, async: cb(false, code, message) refuses with that status; cb(true) accepts', async () => {
+    const server = await started({
+      verifyClient: (info, cb) => {
+        setImmediate(() => (info.req.url === '/ok' ? cb(true) : cb(false, 403, 'Go away')));
+      },
+    });
+    const base = `ws://127.0.0.1:${server.address().port}`;
+    expect(await refusedUpgrade(`${base}/nope`)).toEqual([403, 'Go away']);
+    const socket = await connect(`${base}/ok`);
+    clients.push(socket);
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    expect(() => new WebSocketServer({ verifyClient: () => true, upgrade: () => true })).toThrow(
+      expect.objectContaining({ code: 'ERR_HYPHAE_INVALID_OPTION', message: expect.stringContaining('"verifyClient"') }),
+    );
+  });
+
   it("ws's maxPayload option is maxPayloadLength", async () => {
     const server = await started({ maxPayload: 16 });
     const socket = await client(server);
@@ -221,5 +256,42 @@ describe('drop-in for ws', () => {
     expect(() => new WebSocketServer({ maxPayload: 16, maxPayloadLength: 32 })).toThrow(
       expect.objectContaining({ code: 'ERR_HYPHAE_INVALID_OPTION', message: expect.stringContaining('"maxPayload"') }),
     );
+  });
+});
+
+describe("Bun's socket names", () => {
+  const servers = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  it('sendText, sendBinary, cork, getBufferedAmount and subscriptions', async () => {
+    const results = [];
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      open(ws) {
+        ws.subscribe('room');
+        const corked = ws.cork((socket) => {
+          expect(socket).toBe(ws);
+          return [socket.sendText(Buffer.from('as text')), socket.sendBinary('as binary')];
+        });
+        results.push(corked, ws.getBufferedAmount() === ws.bufferedAmount, ws.subscriptions);
+        expect(() => ws.cork('x')).toThrow(expect.objectContaining({ code: 'ERR_HYPHAE_INVALID_HANDLER' }));
+      },
+    });
+    servers.push(server);
+    const { port } = await server.listen();
+    const socket = await connect(`ws://127.0.0.1:${port}`);
+    const [text, binary] = await new Promise((resolve) => {
+      const got = [];
+      socket.on('message', (data, isBinary) => {
+        got.push([data.toString(), isBinary]);
+        if (got.length === 2) resolve(got);
+      });
+    });
+    expect(text).toEqual(['as text', false]);
+    expect(binary).toEqual(['as binary', true]);
+    expect(results).toEqual([[9, 11], true, ['room']]);
+    socket.terminate();
   });
 });
