@@ -23,6 +23,7 @@ export class ServerWebSocket extends EventEmitter {
   #topics = new Set();
   #parts = null; // held parts of a message sent with fin: false
   #binaryType = 'nodebuffer';
+  #paused = false;
 
   /**
    * @param {any} native the NativeServer
@@ -187,6 +188,29 @@ export class ServerWebSocket extends EventEmitter {
     if (this.readyState !== ReadyState.OPEN) return;
     this.readyState = ReadyState.CLOSING;
     this.#native.end(this.id, code, reason);
+  }
+
+  /**
+   * Stops reading this connection, as ws's pause(): a message already on its
+   * way may still arrive, then the socket is left unread and TCP pushes
+   * back on the client. The heartbeat does not judge a paused connection.
+   */
+  pause() {
+    if (this.readyState === ReadyState.CLOSED || this.#paused) return;
+    this.#paused = true;
+    this.#native.setPaused(this.id, true);
+  }
+
+  /** Reads this connection again after pause(). */
+  resume() {
+    if (this.readyState === ReadyState.CLOSED || !this.#paused) return;
+    this.#paused = false;
+    this.#native.setPaused(this.id, false);
+  }
+
+  /** Whether pause() holds this connection's reading. */
+  get isPaused() {
+    return this.#paused;
   }
 
   /** Drops the connection without a closing handshake (the close code is 1006). */

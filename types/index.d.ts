@@ -267,6 +267,16 @@ export declare class ServerWebSocket<Data = unknown> extends EventEmitter<Server
   close(code?: number, reason?: string): void;
   /** Drops the connection at once (close code 1006). */
   terminate(): void;
+  /**
+   * Stops reading this connection (ws's pause()): a message already being
+   * read may still arrive; TCP then pushes back on the client. The heartbeat
+   * does not judge a paused connection.
+   */
+  pause(): void;
+  /** Reads the connection again after pause(). */
+  resume(): void;
+  /** Whether pause() holds this connection's reading. */
+  readonly isPaused: boolean;
   /** Sends a ping (at most 125 bytes of data); false when the connection is not open. */
   ping(data?: SendableData): boolean;
   /** Sends an unsolicited pong (a one-way heartbeat); pings are answered without it. */

@@ -50,6 +50,8 @@ const wss = new WebSocketServer({ port: 0, maxPayload: 1024 }, () => void wss.ad
 wss.on('connection', (ws, req) => {
   const ip: string = req.socket.remoteAddress;
   ws.binaryType = 'arraybuffer';
+  ws.pause();
+  if (ws.isPaused) ws.resume();
   // @ts-expect-error not a binary type
   ws.binaryType = 'blob';
   ws.send('hi', { binary: false, fin: false });

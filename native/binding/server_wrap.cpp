@@ -66,6 +66,7 @@ Napi::Function ServerWrap::define(Napi::Env env) {
                            InstanceMethod<&ServerWrap::listen>("listen"),
                            InstanceMethod<&ServerWrap::end>("end"),
                            InstanceMethod<&ServerWrap::terminate>("terminate"),
+                           InstanceMethod<&ServerWrap::set_paused>("setPaused"),
                            InstanceMethod<&ServerWrap::ping>("ping"),
                            InstanceMethod<&ServerWrap::pong>("pong"),
                            InstanceMethod<&ServerWrap::close>("close"),
@@ -431,6 +432,19 @@ Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
     if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
     command.kind = Command::Kind::terminate;
+    command.id = id;
+    stage(id, **status, std::move(command));
+    return Napi::Boolean::New(info.Env(), true);
+}
+
+// setPaused(id, paused): ws's pause()/resume(); false for a connection JS
+// does not know as open.
+Napi::Value ServerWrap::set_paused(const Napi::CallbackInfo& info) {
+    const ConnectionId id = connection_id(info[0]);
+    const auto* status = open_status(id);
+    if (!status) return Napi::Boolean::New(info.Env(), false);
+    Command command;
+    command.kind = info[1].ToBoolean() ? Command::Kind::pause : Command::Kind::resume;
     command.id = id;
     stage(id, **status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);

@@ -28,6 +28,7 @@ private:
     Napi::Value send(const Napi::CallbackInfo& info);
     Napi::Value end(const Napi::CallbackInfo& info);
     Napi::Value terminate(const Napi::CallbackInfo& info);
+    Napi::Value set_paused(const Napi::CallbackInfo& info);
     Napi::Value ping(const Napi::CallbackInfo& info);
     Napi::Value pong(const Napi::CallbackInfo& info);
     Napi::Value control(const Napi::CallbackInfo& info, Command::Kind kind);

@@ -247,6 +247,56 @@ describe('drop-in for ws', () => {
     );
   });
 
+  for (const deflate of [false, true]) {
+    it(`pause() holds a connection's messages until resume(), others go on (${deflate ? "Beast's stream" : 'own frames'})`, async () => {
+      const received = [];
+      const server = await started({
+        perMessageDeflate: deflate,
+        pingInterval: 40,
+        pingTimeout: 20,
+        // Beast's stream: its idle timer must not drop a paused connection either.
+        idleTimeout: deflate ? 60 : 0,
+        message: (ws, data) => {
+          received.push([ws.id, data]);
+          if (data === 'echo') ws.send('echo');
+        },
+      });
+      const connected = once(server, 'connection');
+      const paused = await client(server);
+      const [ws] = await connected;
+      const other = await client(server);
+      ws.pause();
+      ws.pause();
+      expect(ws.isPaused).toBe(true);
+      // Sends to it still go out; this one also tells the client the pause
+      // has reached the core (commands to a connection run in order).
+      ws.send('paused');
+      expect((await nextMessage(paused))[0].toString()).toBe('paused');
+      for (const text of ['one', 'two', 'three']) paused.send(text);
+      // The other connection is served meanwhile, heartbeat included...
+      for (let i = 0; i < 5; i++) {
+        other.send('echo');
+        await nextMessage(other);
+      }
+      // Several heartbeat rounds pass (the other client sees their pings).
+      for (let ping = 0; ping < 4; ping++) await once(other, 'ping');
+      // ...while the paused one is neither read (Beast's stream delivers the
+      // one message its pending read took) nor dropped by the heartbeat.
+      const mine = () => received.filter(([id]) => id === ws.id).map(([, data]) => data);
+      expect(mine()).toEqual(deflate ? ['one'] : []);
+      expect(ws.readyState).toBe(ws.OPEN);
+      ws.resume();
+      expect(ws.isPaused).toBe(false);
+      await expect.poll(mine).toEqual(['one', 'two', 'three']);
+      paused.send('four');
+      await expect.poll(mine).toEqual(['one', 'two', 'three', 'four']);
+      ws.close();
+      await closed(paused);
+      ws.pause(); // closed: nothing to pause
+      expect(ws.isPaused).toBe(false);
+    });
+  }
+
   it("ws's maxPayload option is maxPayloadLength", async () => {
     const server = await started({ maxPayload: 16 });
     const socket = await client(server);

@@ -28,6 +28,7 @@ public:
     void start(std::string preread) override;
     bool send(OutboundMessage message, bool counted) override;
     void resume_reading() override;
+    void set_paused(bool paused) override;
     void decide_upgrade(UpgradeDecision decision) override;
     void close(std::uint16_t code, std::string reason) override;
     void ping(std::string payload) override;
@@ -55,6 +56,12 @@ private:
     void accept_upgrade(std::string protocol,
                         std::vector<std::pair<std::string, std::string>> headers);
     void read_message();
+    // Reading stops with no read pending (the sink's pause or the
+    // application's): Beast's idle timer must not drop a peer whose pongs
+    // are left unread, so the idle timeout is off until reading resumes.
+    void hold_reading();
+    // Reading resumes: the idle timeout again (the read re-arms Beast's timer).
+    void resume_read();
     void on_read(beast::error_code ec);
     // Writes a ping or a pong (one at a time, as Beast requires).
     void write_control(Control kind, std::string_view payload);
@@ -100,8 +107,12 @@ private:
     bool counted_ = false;  // in the server's connection counts
     bool adopted_ = false;  // handed in by Server::adopt(): reports on_refused
     net::ip::address peer_;
-    bool backpressured_ = false;     // went over max_backpressure; drain pending
-    bool read_paused_ = false;       // no read pending: the sink is full
+    bool backpressured_ = false;  // went over max_backpressure; drain pending
+    bool read_paused_ = false;    // no read pending: the sink is full
+    bool app_paused_ = false;     // the application paused reading (set_paused)
+    bool read_held_ = false;      // no read pending: app_paused_ holds it
+    // No read is pending, so none will report the peer's close or a failure.
+    bool not_reading() const { return read_paused_ || read_held_; }
     bool pause_after_read_ = false;  // a ping or pong found the sink full
 };
 

@@ -29,6 +29,23 @@ bool is_websocket_error(const beast::error_code& ec) {
     return &ec.category() == &make_error_code(websocket::error::closed).category();
 }
 
+// Beast's timeouts once open: Beast pings a silent peer halfway through its
+// idle timeout (idleTimeout, or Beast's suggested 300 s) and drops it at the
+// end. `idle` false turns that off while no read is pending: a paused
+// session's pongs are not read, so its silence proves nothing.
+websocket::stream_base::timeout beast_timeouts(const ServerOptions& options, bool idle) {
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = options.handshake_timeout;
+    if (!idle) {
+        timeouts.idle_timeout = websocket::stream_base::none();
+        timeouts.keep_alive_pings = false;
+    } else if (options.idle_timeout.count() > 0) {
+        timeouts.idle_timeout = options.idle_timeout;
+        timeouts.keep_alive_pings = true;
+    }
+    return timeouts;
+}
+
 // The close code Beast sent when it failed the connection on a protocol error.
 std::uint16_t failure_close_code(const beast::error_code& ec) {
     if (ec == websocket::error::message_too_big) return close_code::message_too_big;
@@ -196,14 +213,7 @@ void BasicSession<Transport>::accept_upgrade(
     // From here Beast's own timeouts govern the stream; the handshake limit
     // still bounds the rest of the opening handshake.
     beast::get_lowest_layer(ws_).expires_never();
-    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.handshake_timeout = options.handshake_timeout;
-    if (options.idle_timeout.count() > 0) {
-        // Beast pings halfway through and drops a peer silent for the whole time.
-        timeouts.idle_timeout = options.idle_timeout;
-        timeouts.keep_alive_pings = true;
-    }
-    ws_.set_option(timeouts);
+    ws_.set_option(beast_timeouts(options, true));
     ws_.set_option(websocket::stream_base::decorator(
         [protocol = handshake_->protocol,
          headers = std::move(headers)](websocket::response_type& response) {
@@ -388,19 +398,56 @@ void BasicSession<Transport>::on_read(beast::error_code ec) {
     WorkerStats::add_owned(owner_.stats().bytes_in, payload.size());
     const bool keep_reading = owner_.events().on_message(id(), payload, ws_.got_binary());
     const bool control_full = std::exchange(pause_after_read_, false);
-    if (keep_reading && !control_full) return read_message();
+    if (keep_reading && !control_full) {
+        if (app_paused_) {
+            read_held_ = true;
+            return hold_reading();
+        }
+        return read_message();
+    }
     // The sink is over its high-water mark: leave this socket unread (TCP
     // pushes back on the client) until the JS thread catches up.
     read_paused_ = true;
     WorkerStats::bump(owner_.stats().reads_paused);
     owner_.pause(self());
+    hold_reading();
+}
+
+template <class Transport>
+void BasicSession<Transport>::hold_reading() {
+    // With no idle timeout, the timer already pending does nothing.
+    ws_.set_option(beast_timeouts(owner_.context().options, false));
+}
+
+template <class Transport>
+void BasicSession<Transport>::resume_read() {
+    // The read re-arms Beast's timer with the idle timeout back in place.
+    ws_.set_option(beast_timeouts(owner_.context().options, true));
+    read_message();
 }
 
 template <class Transport>
 void BasicSession<Transport>::resume_reading() {
     if (!read_paused_ || state_ == State::finished) return;
     read_paused_ = false;
-    read_message();
+    if (app_paused_) {
+        read_held_ = true;
+        return;
+    }
+    resume_read();
+}
+
+template <class Transport>
+void BasicSession<Transport>::set_paused(bool paused) {
+    if (paused == app_paused_ || state_ == State::finished) return;
+    app_paused_ = paused;
+    // Pausing takes effect when the read in flight completes; resuming
+    // restarts the read a pause held back (not one the sink holds). Once
+    // closing, a held read stays held: the close ends without it.
+    if (!paused && read_held_ && state_ == State::open) {
+        read_held_ = false;
+        resume_read();
+    }
 }
 
 template <class Transport>
@@ -557,7 +604,7 @@ void BasicSession<Transport>::on_close_sent(beast::error_code ec) {
     close_ended_ = true;
     close_failed_ = static_cast<bool>(ec);
     // With reading paused there is no read to wait for.
-    if (read_ended_ || read_paused_) return finish_close_handshake();
+    if (read_ended_ || not_reading()) return finish_close_handshake();
     // A failed close (timeout, reset) must not leave the read hanging.
     if (ec) terminate();
 }
@@ -603,7 +650,7 @@ void BasicSession<Transport>::write_control(Control kind, std::string_view paylo
 template <class Transport>
 void BasicSession<Transport>::heartbeat_ping() {
     // Unread frames while reading is paused are our backlog, not silence.
-    if (state_ != State::open || read_paused_) return;
+    if (state_ != State::open || read_paused_ || app_paused_) return;
     awaiting_pong_ = true;
     if (pinging_) return;  // a ping is in flight already; its pong will do
     pinging_ = true;
@@ -612,7 +659,7 @@ void BasicSession<Transport>::heartbeat_ping() {
 
 template <class Transport>
 void BasicSession<Transport>::heartbeat_check() {
-    if (state_ != State::open || read_paused_ || !awaiting_pong_) return;
+    if (state_ != State::open || read_paused_ || app_paused_ || !awaiting_pong_) return;
     WorkerStats::bump(owner_.stats().ping_timeouts);
     cut_reason_.emplace(close_code::abnormal, "Ping timeout");
     terminate();
@@ -629,7 +676,7 @@ void BasicSession<Transport>::terminate() {
     beast::get_lowest_layer(ws_).close();
     // With reading paused no read will report it. Finish from a fresh
     // handler: the caller may be iterating the topic table (publish).
-    if (read_paused_ && state_ != State::handshaking) {
+    if (not_reading() && state_ != State::handshaking) {
         net::post(ws_.get_executor(),
                   [self = self()] { self->finish(true, close_code::abnormal, {}); });
     }

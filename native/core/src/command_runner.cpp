@@ -49,6 +49,10 @@ void run_command(Command& command, Registry& sessions, TopicTable& topics) {
         case Command::Kind::decide_upgrade:
             session->decide_upgrade(std::move(*command.decision));
             break;
+        case Command::Kind::pause:
+        case Command::Kind::resume:
+            session->set_paused(command.kind == Command::Kind::pause);
+            break;
     }
 }
 

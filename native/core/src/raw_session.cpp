@@ -119,7 +119,8 @@ void RawSession::read_ready() {
     if (fd_ < 0) return;
     // Lingering (the session is finished), reading only drops bytes until
     // the peer's FIN.
-    if (!lingering_ && (read_paused_ || read_stopped_ || state_ == State::finished)) return;
+    if (!lingering_ && (read_paused_ || app_paused_ || read_stopped_ || state_ == State::finished))
+        return;
     auto& buffer = owner_.read_buffer();
     for (int round = 0; round < kReadsPerWake; ++round) {
         const ssize_t got = receive(buffer);
@@ -131,7 +132,7 @@ void RawSession::read_ready() {
         }
         if (lingering_) continue;
         if (!consume(buffer.data(), static_cast<std::size_t>(got))) return;
-        if (read_paused_) return;
+        if (read_paused_ || app_paused_) return;
         // Drained: bytes arriving later raise a new edge.
         if (static_cast<std::size_t>(got) < buffer.size() && !hung_up_) return;
     }
@@ -444,7 +445,7 @@ void RawSession::close(std::uint16_t code, std::string reason) {
     queue_control(opcode::close, close_payload(code, reason));
     // With reading paused the peer's answer will not be read: the close ends
     // once our frame is out (as with Beast's stream).
-    if (read_paused_) ending_ = Ending{code, std::move(reason)};
+    if (read_paused_ || app_paused_) ending_ = Ending{code, std::move(reason)};
     // The peer has the handshake timeout to answer (as Beast's close had).
     close_timer_ = owner_.start_timer(owner_.context().options.handshake_timeout,
                                       [self = self()] { self->terminate(); });
@@ -462,7 +463,7 @@ void RawSession::pong(std::string payload) {
 }
 
 void RawSession::heartbeat_ping() {
-    if (state_ != State::open || read_paused_) return;
+    if (state_ != State::open || read_paused_ || app_paused_) return;
     awaiting_pong_ = true;
     if (ping_queued_) return;
     ping_queued_ = true;
@@ -470,7 +471,7 @@ void RawSession::heartbeat_ping() {
 }
 
 void RawSession::heartbeat_check() {
-    if (state_ != State::open || read_paused_ || !awaiting_pong_) return;
+    if (state_ != State::open || read_paused_ || app_paused_ || !awaiting_pong_) return;
     WorkerStats::bump(owner_.stats().ping_timeouts);
     cut_reason_.emplace(close_code::abnormal, "Ping timeout");
     terminate();
@@ -480,7 +481,15 @@ void RawSession::resume_reading() {
     if (!read_paused_ || state_ == State::finished) return;
     read_paused_ = false;
     // Bytes that arrived while paused raised their edge already.
-    post_read();
+    if (!app_paused_) post_read();
+}
+
+void RawSession::set_paused(bool paused) {
+    if (paused == app_paused_ || state_ == State::finished) return;
+    app_paused_ = paused;
+    // Bytes that arrived while paused raised their edge already: read them
+    // (after the commands of this batch, as a later arrival would be).
+    if (!paused && !read_paused_) post_read();
 }
 
 void RawSession::terminate() {

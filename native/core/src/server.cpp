@@ -209,6 +209,13 @@ bool Server::terminate(ConnectionId id) {
     return submit_one(std::move(command));
 }
 
+bool Server::set_paused(ConnectionId id, bool paused) {
+    Command command;
+    command.kind = paused ? Command::Kind::pause : Command::Kind::resume;
+    command.id = id;
+    return submit_one(std::move(command));
+}
+
 void Server::stop(std::chrono::milliseconds grace) {
     State expected = State::listening;
     if (!state_.compare_exchange_strong(expected, State::stopping)) return;

@@ -23,7 +23,9 @@ struct Command {
         subscribe,
         unsubscribe,
         publish,
-        decide_upgrade
+        decide_upgrade,
+        pause,  // the application stops reading the connection (ws's pause())
+        resume  // and reads it again
     };
 
     Kind kind = Kind::send;

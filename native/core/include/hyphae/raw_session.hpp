@@ -43,6 +43,7 @@ public:
     void start(std::string) override {}
     bool send(OutboundMessage message, bool counted) override;
     void resume_reading() override;
+    void set_paused(bool paused) override;
     void decide_upgrade(UpgradeDecision) override {}
     void close(std::uint16_t code, std::string reason) override;
     void ping(std::string payload) override;
@@ -121,6 +122,7 @@ private:
     State state_ = State::open;
     bool counted_ = false;
     bool read_paused_ = false;     // the sink is full: not reading
+    bool app_paused_ = false;      // the application paused reading (set_paused)
     bool read_stopped_ = false;    // a close frame or a protocol error was read
     bool hung_up_ = false;         // the peer's FIN or an error was signalled
     bool read_posted_ = false;     // a read continues in a posted handler

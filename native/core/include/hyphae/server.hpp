@@ -71,6 +71,8 @@ public:
     bool ping(ConnectionId id, std::string payload);
     bool pong(ConnectionId id, std::string payload);
     bool terminate(ConnectionId id);
+    // The application stops (true) or resumes (false) reading a connection.
+    bool set_paused(ConnectionId id, bool paused);
 
     // Topics. Changes are posted to the connection's io thread, so they take
     // effect in call order with sends and publishes from the same thread.

@@ -41,6 +41,11 @@ public:
     virtual bool send(OutboundMessage message, bool counted = false) = 0;
     // Inbound backpressure: reading stopped because the sink was full.
     virtual void resume_reading() = 0;
+    // The application pauses (or resumes) reading, as ws's pause()/resume():
+    // a message already being read may still be delivered; then the socket is
+    // left unread, so TCP pushes back on the peer. Independent of the
+    // sink's pause: reading goes on only when neither holds it.
+    virtual void set_paused(bool paused) = 0;
     // The application's verdict on an upgrade waiting for it.
     virtual void decide_upgrade(UpgradeDecision decision) = 0;
     // Starts the close handshake after everything already queued is written.
