@@ -43,13 +43,27 @@ std::vector<std::string> payloads_of(RecordingSink& sink, ConnectionId id) {
     });
 }
 
-void check_pause(bool deflate) {
+ServerOptions options_for(bool deflate) {
     ServerOptions options;
-    options.deflate.enabled = deflate;
+    options.deflate.enabled = deflate;  // Beast's stream; else the own frames
     options.host = "127.0.0.1";
-    auto sink = std::make_shared<RecordingSink>();
-    Server server(options, sink);
-    const auto port = server.listen().port;
+    return options;
+}
+
+// A listening server that records what its connections send.
+struct Recorder {
+    explicit Recorder(bool deflate)
+        : server(options_for(deflate), sink), port(server.listen().port) {}
+    std::shared_ptr<RecordingSink> sink = std::make_shared<RecordingSink>();
+    Server server;
+    std::uint16_t port;
+};
+
+void check_pause(bool deflate) {
+    Recorder recorder(deflate);
+    auto& sink = recorder.sink;
+    auto& server = recorder.server;
+    const auto port = recorder.port;
 
     net::io_context io;
     auto paused_client = open_client(io, port, deflate);
@@ -130,14 +144,11 @@ TEST(Pause, HoldsReadingOnBeastsStream) {
 // read), on Beast's stream the pending read takes the client's answer.
 TEST(Pause, ServerCloseOfAPausedConnectionEnds) {
     for (const bool deflate : {false, true}) {
-        ServerOptions options;
-        options.deflate.enabled = deflate;
-        options.host = "127.0.0.1";
-        auto sink = std::make_shared<RecordingSink>();
-        Server server(options, sink);
-        const auto port = server.listen().port;
+        Recorder recorder(deflate);
+        auto& sink = recorder.sink;
+        auto& server = recorder.server;
         net::io_context io;
-        auto client = open_client(io, port, deflate);
+        auto client = open_client(io, recorder.port, deflate);
         ASSERT_TRUE(sink->wait_until([&] { return sink->opens.size() == 1; }));
         const ConnectionId id = sink->locked([&] { return sink->opens[0].id; });
         ASSERT_TRUE(server.set_paused(id, true));
