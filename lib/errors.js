@@ -35,6 +35,7 @@ export const ErrorCodes = Object.freeze({
   ATTACHED: 'ERR_HYPHAE_ATTACHED',
   SEND_DROPPED: 'ERR_HYPHAE_SEND_DROPPED',
   NOT_RUNNING: 'ERR_HYPHAE_NOT_RUNNING',
+  INVALID_HEADER: 'ERR_HYPHAE_INVALID_HEADER',
 });
 
 export function invalidOption(name, expected, value) {

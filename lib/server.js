@@ -7,6 +7,7 @@ import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
 import { resolveServerOptions } from './options.js';
 import { ServerWebSocket, asBinaryType, assertSendable, assertTopic, kMarkClosed } from './socket.js';
 import { ClientSet } from './client-set.js';
+import { headersFromListeners } from './response-headers.js';
 import { TopicMirror } from './topic-mirror.js';
 import { abortUpgrade, socketDescriptor, upgradeRequestBytes } from './attach.js';
 
@@ -173,7 +174,9 @@ export class WebSocketServer extends EventEmitter {
     // microtask, one batch per io thread (inside a dispatch, right after it).
     let native = null;
     const flush = () => native?.flush();
-    settings.decideUpgrades = Boolean(this.#handlers.upgrade || this.#handlers.handleProtocols);
+    // 'headers' listeners (ws) see each accepted upgrade's response: they
+    // need the same trip through JS as an upgrade handler.
+    settings.decideUpgrades = Boolean(this.#handlers.upgrade || this.#handlers.handleProtocols || this.listenerCount('headers') > 0);
     native = new NativeServer(
       settings,
       (meta, count, ...values) => this.#dispatch(meta, values, count),
@@ -435,10 +438,10 @@ export class WebSocketServer extends EventEmitter {
     // After an accepting verdict without a protocol of its own, ws-style
     // handleProtocols(Set, request) picks one of the offered names.
     const settle = (verdict) => {
-      if (!handleProtocols || !isAcceptance(verdict) || verdict?.protocol) return this.#decide(id, verdict);
+      if (!handleProtocols || !isAcceptance(verdict) || verdict?.protocol) return this.#decide(id, verdict, request);
       const apply = (chosen) => {
         const protocol = typeof chosen === 'string' && request.protocols.includes(chosen) ? chosen : '';
-        this.#decide(id, { ...(typeof verdict === 'object' ? verdict : {}), protocol });
+        this.#decide(id, { ...(typeof verdict === 'object' ? verdict : {}), protocol }, request);
       };
       let chosen;
       try {
@@ -461,11 +464,16 @@ export class WebSocketServer extends EventEmitter {
 
   // true / undefined / { data?, headers?, protocol? } accept; false rejects
   // with 401; { status, message? } rejects with that status.
-  #decide(id, verdict) {
+  // `request`: for 'headers' listeners, which see every accepted upgrade.
+  #decide(id, verdict, request = undefined) {
     const native = this.#native;
     if (!native) return;
     if (verdict === false) return native.decideUpgrade(id, false, 401, 'Unauthorized');
-    if (verdict === undefined || verdict === null || verdict === true) return native.decideUpgrade(id, true);
+    const listening = request !== undefined && this.listenerCount('headers') > 0;
+    if (verdict === undefined || verdict === null || verdict === true) {
+      if (!listening) return native.decideUpgrade(id, true);
+      verdict = {};
+    }
     if (typeof verdict !== 'object') return native.decideUpgrade(id, false, 500, 'Internal Server Error');
     if (typeof verdict.status === 'number') {
       return native.decideUpgrade(id, false, verdict.status, String(verdict.message ?? ''));
@@ -474,6 +482,15 @@ export class WebSocketServer extends EventEmitter {
     const headers = [];
     for (const [name, value] of Object.entries(verdict.headers ?? {})) headers.push(name, String(value));
     const protocol = typeof verdict.protocol === 'string' ? verdict.protocol : '';
+    if (listening) {
+      try {
+        headers.push(...headersFromListeners(this, request, protocol, headers));
+      } catch (error) {
+        this.#pendingData.delete(id);
+        native.decideUpgrade(id, false, 500, 'Internal Server Error');
+        return this.#handlerFailed(error);
+      }
+    }
     return native.decideUpgrade(id, true, 0, '', protocol, headers);
   }
 

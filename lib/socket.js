@@ -196,7 +196,8 @@ export class ServerWebSocket extends EventEmitter {
    * back on the client. The heartbeat does not judge a paused connection.
    */
   pause() {
-    if (this.readyState === ReadyState.CLOSED || this.#paused) return;
+    // Closing, the peer's answer to the close must still be read.
+    if (this.readyState !== ReadyState.OPEN || this.#paused) return;
     this.#paused = true;
     this.#native.setPaused(this.id, true);
   }

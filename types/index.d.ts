@@ -332,6 +332,12 @@ export interface ServerStats {
 export interface WebSocketServerEvents<Data> {
   listening: [address: ServerAddress];
   connection: [ws: ServerWebSocket<Data>, request: UpgradeRequestInfo];
+  /**
+   * ws's hook: the lines of an accepted upgrade's 101 response; push
+   * "Name: value" lines to add headers. Listeners must be there when the
+   * server starts (they route upgrades through JS, as an upgrade handler does).
+   */
+  headers: [lines: string[], request: UpgradeRequest];
   error: [error: unknown];
   close: [];
 }
@@ -409,6 +415,7 @@ export declare const ErrorCodes: {
   readonly ATTACHED: 'ERR_HYPHAE_ATTACHED';
   readonly SEND_DROPPED: 'ERR_HYPHAE_SEND_DROPPED';
   readonly NOT_RUNNING: 'ERR_HYPHAE_NOT_RUNNING';
+  readonly INVALID_HEADER: 'ERR_HYPHAE_INVALID_HEADER';
   readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
   readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
   readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';

@@ -64,6 +64,7 @@ wss.on('connection', (ws, req) => {
   const same: ServerWebSocket | undefined = wss.clients.get(ws.id);
   void [same, wss.clients.has(ws), wss.clients.size];
 });
+wss.on('headers', (lines, req) => lines.push(`Set-Cookie: user=${req.query.get('user') ?? ''}`));
 void wss.close((error) => void error?.message);
 
 // ws's verifyClient (both forms) and Bun's socket names.

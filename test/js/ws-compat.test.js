@@ -291,11 +291,55 @@ describe('drop-in for ws', () => {
       paused.send('four');
       await expect.poll(mine).toEqual(['one', 'two', 'three', 'four']);
       ws.close();
-      await closed(paused);
-      ws.pause(); // closed: nothing to pause
+      ws.pause(); // closing: the close handshake must not stall
       expect(ws.isPaused).toBe(false);
+      await Promise.all([closed(paused), once(ws, 'close')]);
     });
   }
+
+  it("'headers' listeners see the 101 response and add lines (ws's Set-Cookie pattern)", async () => {
+    const server = track(new WebSocketServer({ host: '127.0.0.1', port: 0, upgrade: () => ({ headers: { 'X-From-Verdict': 'v' } }) }));
+    const seen = [];
+    server.on('headers', (lines, req) => {
+      seen.push([...lines]);
+      lines.push(`Set-Cookie: session=${req.query.get('user')}`, 'X-Extra:  spaced ');
+    });
+    await once(server, 'listening');
+    const socket = new WebSocket(`ws://127.0.0.1:${server.address().port}/?user=ada`);
+    clients.push(socket);
+    const opened = once(socket, 'open'); // emitted right after 'upgrade'
+    const [response] = await once(socket, 'upgrade');
+    expect(response.headers['set-cookie']).toEqual(['session=ada']);
+    expect(response.headers['x-extra']).toBe('spaced');
+    expect(response.headers['x-from-verdict']).toBe('v');
+    expect(seen).toEqual([
+      [
+        'HTTP/1.1 101 Switching Protocols',
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Accept: ${response.headers['sec-websocket-accept']}`,
+        'X-From-Verdict: v',
+      ],
+    ]);
+    await opened;
+  });
+
+  it("a bad line from a 'headers' listener refuses that upgrade with 500 and reaches 'error'", async () => {
+    const server = track(new WebSocketServer({ host: '127.0.0.1', port: 0 }));
+    const errors = [];
+    server.on('error', (error) => errors.push(error.code));
+    let lines = ['Bad\r\nInjected: 1'];
+    server.on('headers', (response) => response.push(...lines));
+    await once(server, 'listening');
+    const url = `ws://127.0.0.1:${server.address().port}`;
+    expect((await refusedUpgrade(url))[0]).toBe(500);
+    expect(errors).toEqual(['ERR_HYPHAE_INVALID_HEADER']);
+    lines = ['no colon'];
+    expect((await refusedUpgrade(url))[0]).toBe(500);
+    lines = [];
+    clients.push(await connect(url));
+    expect(errors).toEqual(['ERR_HYPHAE_INVALID_HEADER', 'ERR_HYPHAE_INVALID_HEADER']);
+  });
 
   it("ws's maxPayload option is maxPayloadLength", async () => {
     const server = await started({ maxPayload: 16 });

@@ -47,6 +47,9 @@ ServerOptions options_for(bool deflate) {
     ServerOptions options;
     options.deflate.enabled = deflate;  // Beast's stream; else the own frames
     options.host = "127.0.0.1";
+    // Also the time a closing session waits for the peer's answer: long,
+    // so a close that waits for it shows.
+    options.handshake_timeout = std::chrono::seconds(60);
     return options;
 }
 
@@ -161,6 +164,31 @@ TEST(Pause, ServerCloseOfAPausedConnectionEnds) {
         ASSERT_TRUE(sink->wait_until([&] { return sink->closes.size() == 1; }))
             << (deflate ? "Beast's stream" : "own frames");
         server.stop_now();
+    }
+}
+
+// A pause that reaches a closing session (JS's pause() racing its close())
+// is ignored: the client's answer is read and the close completes at once,
+// not when the closing session gives up waiting for it.
+TEST(Pause, APauseAfterACloseIsIgnored) {
+    for (const bool deflate : {false, true}) {
+        Recorder recorder(deflate);
+        auto& sink = recorder.sink;
+        net::io_context io;
+        auto client = open_client(io, recorder.port, deflate);
+        ASSERT_TRUE(sink->wait_until([&] { return sink->opens.size() == 1; }));
+        const ConnectionId id = sink->locked([&] { return sink->opens[0].id; });
+        ASSERT_TRUE(recorder.server.close(id, 4001, "closing"));
+        ASSERT_TRUE(recorder.server.set_paused(id, true));
+        beast::flat_buffer buffer;
+        beast::error_code ec;
+        client->read(buffer, ec);  // the close frame; Beast answers it
+        EXPECT_EQ(ec, websocket::error::closed);
+        ASSERT_TRUE(
+            sink->wait_until([&] { return sink->closes.size() == 1; }, std::chrono::seconds(10)))
+            << (deflate ? "Beast's stream" : "own frames");
+        EXPECT_EQ(sink->locked([&] { return sink->closes[0].code; }), 4001);
+        recorder.server.stop_now();
     }
 }
 

@@ -440,6 +440,8 @@ void BasicSession<Transport>::resume_reading() {
 template <class Transport>
 void BasicSession<Transport>::set_paused(bool paused) {
     if (paused == app_paused_ || state_ == State::finished) return;
+    // Once closing, the peer's answer must be read: no new pause.
+    if (paused && state_ != State::open) return;
     app_paused_ = paused;
     // Pausing takes effect when the read in flight completes; resuming
     // restarts the read a pause held back (not one the sink holds). Once

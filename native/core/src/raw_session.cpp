@@ -486,6 +486,8 @@ void RawSession::resume_reading() {
 
 void RawSession::set_paused(bool paused) {
     if (paused == app_paused_ || state_ == State::finished) return;
+    // Once closing, the peer's answer must be read: no new pause.
+    if (paused && state_ != State::open) return;
     app_paused_ = paused;
     // Bytes that arrived while paused raised their edge already: read them
     // (after the commands of this batch, as a later arrival would be).

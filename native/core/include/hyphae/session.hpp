@@ -44,7 +44,9 @@ public:
     // The application pauses (or resumes) reading, as ws's pause()/resume():
     // a message already being read may still be delivered; then the socket is
     // left unread, so TCP pushes back on the peer. Independent of the
-    // sink's pause: reading goes on only when neither holds it.
+    // sink's pause: reading goes on only when neither holds it. A pause
+    // that comes once the session is closing is ignored (the close
+    // handshake needs the peer's answer).
     virtual void set_paused(bool paused) = 0;
     // The application's verdict on an upgrade waiting for it.
     virtual void decide_upgrade(UpgradeDecision decision) = 0;
