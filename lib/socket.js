@@ -168,7 +168,7 @@ export class ServerWebSocket extends EventEmitter {
 
   /** The topics this connection is subscribed to (Bun's name for `topics`). */
   get subscriptions() {
-    return [...this.#topics];
+    return this.topics;
   }
 
   /** Starts the closing handshake after everything already sent. Idempotent. */
