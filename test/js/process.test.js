@@ -25,6 +25,12 @@ describe('process and worker lifetime', () => {
     expect(output).toBe('echoed ping\n');
   });
 
+  it('a CommonJS program can require() it, serve and exit by itself', async () => {
+    const { code, output } = await runToExit(fixture('require-cjs.cjs'));
+    expect(code).toBe(0);
+    expect(output).toBe('echoed hi\nclosed\n');
+  });
+
   it('an unref()d listening server does not keep the process alive', async () => {
     const { code, output } = await runToExit(fixture('exit-unref.js'));
     expect(code).toBe(0);
