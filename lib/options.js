@@ -78,6 +78,8 @@ export const CHECKS = {
     'a plain http.Server (an https server\'s TLS sessions cannot be taken over: use the tls option on a port of its own)',
   ],
   noServer: [(v) => typeof v === 'boolean', 'a boolean'],
+  // ws's option, accepted for drop-in configs: connections are always tracked.
+  clientTracking: [(v) => typeof v === 'boolean', 'a boolean'],
   perMessageDeflate: [isDeflate, 'false, true or { serverMaxWindowBits 9-15, clientMaxWindowBits 9-15, level 0-9, memLevel 1-9, threshold bytes, serverNoContextTakeover, clientNoContextTakeover }'],
 };
 
@@ -112,6 +114,7 @@ export function resolveServerOptions(options = {}) {
     settings[name] = value;
   }
   if (settings.tls !== undefined) settings.tls = resolveTls(settings.tls);
+  delete settings.clientTracking; // checked, and nothing else to do with it
   if (handlers.verifyClient) {
     if (handlers.upgrade) throw invalidOption('verifyClient', 'left out when "upgrade" is given (both decide upgrades)', handlers.verifyClient);
     handlers.upgrade = upgradeFromVerifyClient(handlers.verifyClient, settings.tls !== undefined);

@@ -119,6 +119,8 @@ export interface WebSocketServerOptions<Data = unknown> {
   maxPayloadLength?: number;
   /** ws's name for maxPayloadLength (give one of the two). */
   maxPayload?: number;
+  /** ws's option; accepted, with no effect: connections are always tracked (`clients`). */
+  clientTracking?: boolean;
   /** Largest upgrade request head, in bytes; larger gets 431. Default 16 KiB. */
   maxHeaderBytes?: number;
   /** Milliseconds a client has to complete the opening handshake. Default 30000. */

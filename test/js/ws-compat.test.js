@@ -342,7 +342,7 @@ describe('drop-in for ws', () => {
   });
 
   it("ws's maxPayload option is maxPayloadLength", async () => {
-    const server = await started({ maxPayload: 16 });
+    const server = await started({ maxPayload: 16, clientTracking: true });
     const socket = await client(server);
     const ended = closed(socket);
     socket.send('x'.repeat(17));
