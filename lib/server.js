@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { NativeServer } from './native.js';
 import { ErrorCodes, HyphaeError, invalidOption } from './errors.js';
 import { resolveServerOptions } from './options.js';
-import { ServerWebSocket, asBinaryType, assertSendable, assertTopic, kMarkClosed } from './socket.js';
+import { ServerWebSocket, asBinaryType, assertSendable, assertTopic, kMarkClosed, peerSocket } from './socket.js';
 import { ClientSet } from './client-set.js';
 import { headersFromListeners } from './response-headers.js';
 import { TopicMirror } from './topic-mirror.js';
@@ -497,12 +497,7 @@ export class WebSocketServer extends EventEmitter {
   #onOpen(id, value) {
     const headers = headersFrom(value, 4);
     const request = { remoteAddress: value[0], remotePort: value[1], url: value[2], protocol: value[3], headers };
-    // Where ws code reads the peer (req.socket.remoteAddress).
-    request.socket = {
-      remoteAddress: request.remoteAddress,
-      remotePort: request.remotePort,
-      remoteFamily: request.remoteAddress.includes(':') ? 'IPv6' : 'IPv4',
-    };
+    request.socket = peerSocket(request.remoteAddress, request.remotePort);
     const socket = new ServerWebSocket(this.#native, id, request, this.#mirror, this);
     this.#connections.set(id, socket);
     if (this.#pendingData.has(id)) {

@@ -291,6 +291,11 @@ for (const [name, value] of Object.entries(ReadyState)) {
 
 const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'uint8array', 'fragments'];
 
+/** The peer where ws code reads it: `req.socket.remoteAddress`. */
+export function peerSocket(remoteAddress, remotePort) {
+  return { remoteAddress, remotePort, remoteFamily: remoteAddress.includes(':') ? 'IPv6' : 'IPv4' };
+}
+
 /** A binary message as `binaryType` asks for it (from the Buffer the core made). */
 export function asBinaryType(buffer, type) {
   switch (type) {

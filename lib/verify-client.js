@@ -3,6 +3,7 @@
 // with a plain req ({ method, url, headers, socket }); the two-argument form
 // answers through cb(result, code?, message?).
 import { STATUS_CODES } from 'node:http';
+import { peerSocket } from './socket.js';
 
 /**
  * @param {Function} verifyClient
@@ -14,7 +15,7 @@ export function upgradeFromVerifyClient(verifyClient, secure) {
       method: 'GET',
       url: request.url,
       headers: request.headers,
-      socket: { remoteAddress: request.remoteAddress, remotePort: request.remotePort },
+      socket: peerSocket(request.remoteAddress, request.remotePort),
     };
     const info = { origin: request.headers.origin ?? request.headers['sec-websocket-origin'], secure, req };
     if (verifyClient.length < 2) return verifyClient(info) ? true : refusal(401);

@@ -48,7 +48,7 @@ export interface VerifyClientInfo {
     method: 'GET';
     url: string;
     headers: Record<string, string>;
-    socket: { remoteAddress: string; remotePort: number };
+    socket: { remoteAddress: string; remotePort: number; remoteFamily: 'IPv4' | 'IPv6' };
   };
 }
 

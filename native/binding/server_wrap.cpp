@@ -426,28 +426,26 @@ Napi::Value ServerWrap::end(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(env, true);
 }
 
-Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
+// A command that names only the connection (info[0]); false for one JS does
+// not know as open.
+Napi::Value ServerWrap::stage_for(const Napi::CallbackInfo& info, Command::Kind kind) {
     const ConnectionId id = connection_id(info[0]);
     const auto* status = open_status(id);
     if (!status) return Napi::Boolean::New(info.Env(), false);
     Command command;
-    command.kind = Command::Kind::terminate;
+    command.kind = kind;
     command.id = id;
     stage(id, **status, std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }
 
-// setPaused(id, paused): ws's pause()/resume(); false for a connection JS
-// does not know as open.
+Napi::Value ServerWrap::terminate(const Napi::CallbackInfo& info) {
+    return stage_for(info, Command::Kind::terminate);
+}
+
+// setPaused(id, paused): ws's pause()/resume().
 Napi::Value ServerWrap::set_paused(const Napi::CallbackInfo& info) {
-    const ConnectionId id = connection_id(info[0]);
-    const auto* status = open_status(id);
-    if (!status) return Napi::Boolean::New(info.Env(), false);
-    Command command;
-    command.kind = info[1].ToBoolean() ? Command::Kind::pause : Command::Kind::resume;
-    command.id = id;
-    stage(id, **status, std::move(command));
-    return Napi::Boolean::New(info.Env(), true);
+    return stage_for(info, info[1].ToBoolean() ? Command::Kind::pause : Command::Kind::resume);
 }
 
 Napi::Value ServerWrap::ping(const Napi::CallbackInfo& info) {

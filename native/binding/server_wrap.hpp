@@ -29,6 +29,7 @@ private:
     Napi::Value end(const Napi::CallbackInfo& info);
     Napi::Value terminate(const Napi::CallbackInfo& info);
     Napi::Value set_paused(const Napi::CallbackInfo& info);
+    Napi::Value stage_for(const Napi::CallbackInfo& info, Command::Kind kind);
     Napi::Value ping(const Napi::CallbackInfo& info);
     Napi::Value pong(const Napi::CallbackInfo& info);
     Napi::Value control(const Napi::CallbackInfo& info, Command::Kind kind);

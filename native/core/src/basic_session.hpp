@@ -111,6 +111,9 @@ private:
     bool read_paused_ = false;    // no read pending: the sink is full
     bool app_paused_ = false;     // the application paused reading (set_paused)
     bool read_held_ = false;      // no read pending: app_paused_ holds it
+    // Reading is held by the sink or by the application (a read may still
+    // be pending): the heartbeat does not judge the session.
+    bool reads_held() const { return read_paused_ || app_paused_; }
     // No read is pending, so none will report the peer's close or a failure.
     bool not_reading() const { return read_paused_ || read_held_; }
     bool pause_after_read_ = false;  // a ping or pong found the sink full

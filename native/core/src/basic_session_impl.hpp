@@ -652,7 +652,7 @@ void BasicSession<Transport>::write_control(Control kind, std::string_view paylo
 template <class Transport>
 void BasicSession<Transport>::heartbeat_ping() {
     // Unread frames while reading is paused are our backlog, not silence.
-    if (state_ != State::open || read_paused_ || app_paused_) return;
+    if (state_ != State::open || reads_held()) return;
     awaiting_pong_ = true;
     if (pinging_) return;  // a ping is in flight already; its pong will do
     pinging_ = true;
@@ -661,7 +661,7 @@ void BasicSession<Transport>::heartbeat_ping() {
 
 template <class Transport>
 void BasicSession<Transport>::heartbeat_check() {
-    if (state_ != State::open || read_paused_ || app_paused_ || !awaiting_pong_) return;
+    if (state_ != State::open || reads_held() || !awaiting_pong_) return;
     WorkerStats::bump(owner_.stats().ping_timeouts);
     cut_reason_.emplace(close_code::abnormal, "Ping timeout");
     terminate();

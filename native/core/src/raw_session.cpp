@@ -119,8 +119,7 @@ void RawSession::read_ready() {
     if (fd_ < 0) return;
     // Lingering (the session is finished), reading only drops bytes until
     // the peer's FIN.
-    if (!lingering_ && (read_paused_ || app_paused_ || read_stopped_ || state_ == State::finished))
-        return;
+    if (!lingering_ && (reads_held() || read_stopped_ || state_ == State::finished)) return;
     auto& buffer = owner_.read_buffer();
     for (int round = 0; round < kReadsPerWake; ++round) {
         const ssize_t got = receive(buffer);
@@ -132,7 +131,7 @@ void RawSession::read_ready() {
         }
         if (lingering_) continue;
         if (!consume(buffer.data(), static_cast<std::size_t>(got))) return;
-        if (read_paused_ || app_paused_) return;
+        if (reads_held()) return;
         // Drained: bytes arriving later raise a new edge.
         if (static_cast<std::size_t>(got) < buffer.size() && !hung_up_) return;
     }
@@ -445,7 +444,7 @@ void RawSession::close(std::uint16_t code, std::string reason) {
     queue_control(opcode::close, close_payload(code, reason));
     // With reading paused the peer's answer will not be read: the close ends
     // once our frame is out (as with Beast's stream).
-    if (read_paused_ || app_paused_) ending_ = Ending{code, std::move(reason)};
+    if (reads_held()) ending_ = Ending{code, std::move(reason)};
     // The peer has the handshake timeout to answer (as Beast's close had).
     close_timer_ = owner_.start_timer(owner_.context().options.handshake_timeout,
                                       [self = self()] { self->terminate(); });
@@ -463,7 +462,7 @@ void RawSession::pong(std::string payload) {
 }
 
 void RawSession::heartbeat_ping() {
-    if (state_ != State::open || read_paused_ || app_paused_) return;
+    if (state_ != State::open || reads_held()) return;
     awaiting_pong_ = true;
     if (ping_queued_) return;
     ping_queued_ = true;
@@ -471,7 +470,7 @@ void RawSession::heartbeat_ping() {
 }
 
 void RawSession::heartbeat_check() {
-    if (state_ != State::open || read_paused_ || app_paused_ || !awaiting_pong_) return;
+    if (state_ != State::open || reads_held() || !awaiting_pong_) return;
     WorkerStats::bump(owner_.stats().ping_timeouts);
     cut_reason_.emplace(close_code::abnormal, "Ping timeout");
     terminate();

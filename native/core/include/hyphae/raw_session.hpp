@@ -121,8 +121,10 @@ private:
     net::ip::address peer_;
     State state_ = State::open;
     bool counted_ = false;
-    bool read_paused_ = false;     // the sink is full: not reading
-    bool app_paused_ = false;      // the application paused reading (set_paused)
+    bool read_paused_ = false;  // the sink is full: not reading
+    bool app_paused_ = false;   // the application paused reading (set_paused)
+    // Reading is held by the sink or by the application.
+    bool reads_held() const { return read_paused_ || app_paused_; }
     bool read_stopped_ = false;    // a close frame or a protocol error was read
     bool hung_up_ = false;         // the peer's FIN or an error was signalled
     bool read_posted_ = false;     // a read continues in a posted handler
