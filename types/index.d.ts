@@ -1,5 +1,6 @@
 // Public typings of hyphae. Hand-written; checked by `npm run typecheck`.
 import { EventEmitter } from 'node:events';
+import type { HyphaeError } from './errors.js';
 
 export type BinaryData = Buffer | ArrayBuffer | ArrayBufferView;
 export type SendableData = string | BinaryData;
@@ -402,36 +403,7 @@ export declare const CloseCodes: {
 };
 export declare function isSendableCloseCode(code: number): boolean;
 
-export declare const ErrorCodes: {
-  readonly NATIVE_MISSING: 'ERR_HYPHAE_NATIVE_MISSING';
-  readonly INVALID_OPTION: 'ERR_HYPHAE_INVALID_OPTION';
-  readonly INVALID_DATA: 'ERR_HYPHAE_INVALID_DATA';
-  readonly INVALID_CLOSE_CODE: 'ERR_HYPHAE_INVALID_CLOSE_CODE';
-  readonly INVALID_CLOSE_REASON: 'ERR_HYPHAE_INVALID_CLOSE_REASON';
-  readonly ALREADY_LISTENING: 'ERR_HYPHAE_ALREADY_LISTENING';
-  readonly PROTOCOL: 'ERR_HYPHAE_PROTOCOL';
-  readonly INVALID_TOPIC: 'ERR_HYPHAE_INVALID_TOPIC';
-  readonly INVALID_FILTER: 'ERR_HYPHAE_INVALID_FILTER';
-  readonly TLS: 'ERR_HYPHAE_TLS';
-  readonly UNSUPPORTED_SOCKET: 'ERR_HYPHAE_UNSUPPORTED_SOCKET';
-  readonly ATTACHED: 'ERR_HYPHAE_ATTACHED';
-  readonly SEND_DROPPED: 'ERR_HYPHAE_SEND_DROPPED';
-  readonly NOT_RUNNING: 'ERR_HYPHAE_NOT_RUNNING';
-  readonly INVALID_HEADER: 'ERR_HYPHAE_INVALID_HEADER';
-  readonly INVALID_HANDLER: 'ERR_HYPHAE_INVALID_HANDLER';
-  readonly ALREADY_RUNNING: 'ERR_HYPHAE_ALREADY_RUNNING';
-  readonly CONNECTION_NOT_FOUND: 'ERR_HYPHAE_CONNECTION_NOT_FOUND';
-  readonly CONNECTION_CLOSED: 'ERR_HYPHAE_CONNECTION_CLOSED';
-  readonly CONNECTION_NOT_OPEN: 'ERR_HYPHAE_CONNECTION_NOT_OPEN';
-  readonly BROADCAST_DISABLED: 'ERR_HYPHAE_BROADCAST_DISABLED';
-  readonly DIRECT_SEND_DISABLED: 'ERR_HYPHAE_DIRECT_SEND_DISABLED';
-};
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
-
-export declare class HyphaeError extends Error {
-  constructor(code: string, message: string, options?: { cause?: unknown });
-  readonly code: string;
-}
+export { ErrorCodes, HyphaeError, type ErrorCode } from './errors.js';
 
 // ---- The Mycelia websocket facet (seed 000 contract, seed 001 config) ----
 

@@ -1,0 +1,79 @@
+// The client's options, checked once at construction: a mistake is an
+// ERR_HYPHAE_INVALID_OPTION there, not a surprise at the first reconnect.
+import { invalidOption, unknownOption } from '../errors.js';
+import { reconnectOptions } from './backoff.js';
+import { PRIORITY_RANK } from './requests.js';
+
+const KNOWN = [
+  'url',
+  'protocols',
+  'WebSocket',
+  'auth',
+  'authPath',
+  'reconnect',
+  'timeout',
+  'retries',
+  'queueSize',
+];
+
+/**
+ * @param {object} options
+ * @returns {object} the options with every default filled in
+ */
+export function clientOptions(options) {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw unknownOption(key, KNOWN);
+  const { url, protocols, WebSocket, auth, authPath = 'websocket://authenticate' } = options;
+  if (!(typeof url === 'string' || url instanceof URL)) throw invalidOption('url', 'a string or a URL', url);
+  if (protocols !== undefined && typeof protocols !== 'string' && !isStringArray(protocols)) {
+    throw invalidOption('protocols', 'a string or an array of strings', protocols);
+  }
+  if (WebSocket !== undefined && typeof WebSocket !== 'function') {
+    throw invalidOption('WebSocket', 'a WebSocket constructor', WebSocket);
+  }
+  if (typeof authPath !== 'string' || authPath === '') throw invalidOption('authPath', 'a non-empty string', authPath);
+  return {
+    url: String(url),
+    protocols,
+    WebSocket,
+    auth,
+    authPath,
+    reconnect: reconnectOptions(options.reconnect),
+    timeout: positiveInteger('timeout', options.timeout, 60_000),
+    retries: count('retries', options.retries, 0),
+    queueSize: count('queueSize', options.queueSize, 50),
+  };
+}
+
+const REQUEST_KNOWN = ['timeout', 'retries', 'priority', 'metadata'];
+
+/** Checks a request's `timeout`, `retries` and `priority`, falling back to the client's. */
+export function requestLimits(options, client) {
+  if (options === null || typeof options !== 'object') throw invalidOption('request options', 'an object', options);
+  for (const key of Object.keys(options)) if (!REQUEST_KNOWN.includes(key)) throw unknownOption(key, REQUEST_KNOWN);
+  const { priority = 'normal' } = options;
+  if (!Object.hasOwn(PRIORITY_RANK, priority)) throw invalidOption('priority', '"high", "normal" or "low"', priority);
+  return {
+    timeout: positiveInteger('timeout', options.timeout, client.timeout),
+    retries: count('retries', options.retries, client.retries),
+    priority,
+  };
+}
+
+function positiveInteger(name, value, fallback) {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
+    throw invalidOption(name, 'an integer of milliseconds from 1 to 2^31-1', value);
+  }
+  return value;
+}
+
+function count(name, value, fallback) {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) throw invalidOption(name, 'an integer >= 0', value);
+  return value;
+}
+
+function isStringArray(value) {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
