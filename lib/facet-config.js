@@ -83,6 +83,15 @@ const ROUTING = {
   authorizeSubscribe: [isFunction, 'a function', null],
 };
 
+// Seed 004's reliable delivery (lib/delivery.js): who a connection receives
+// for, and how long and how often a delivery is tried.
+const DELIVERY = {
+  keyOf: [isFunction, 'a function (connection) => key | null', (c) => c.metadata.sessionId ?? c.metadata.userId ?? null],
+  expiry: [(v) => isPositiveInt(v) && v <= 2 ** 31 - 1, 'a positive integer (milliseconds)', 60_000],
+  retries: [isNonNegativeInt, 'a non-negative integer', 3],
+  queueSize: [isPositiveInt, 'a positive integer', 50],
+};
+
 function resolveSection(name, given, schema) {
   if (given === undefined || given === null) given = {};
   if (!isPlainObject(given)) throw invalidOption(name, 'an object', given);
@@ -99,14 +108,14 @@ function resolveSection(name, given, schema) {
 }
 
 /**
- * @param {{ websocket?: object, connection?: object, routing?: object }} config
+ * @param {{ websocket?: object, connection?: object, routing?: object, delivery?: object }} config
  *   The websocket section may also hold `connection` and `routing` itself.
  */
 export function resolveFacetConfig(config = {}) {
   if (!isPlainObject(config)) throw invalidOption('config', 'an object', config);
   for (const key of Object.keys(config)) {
-    if (!['websocket', 'connection', 'routing'].includes(key)) {
-      throw unknownOption(key, ['websocket', 'connection', 'routing']);
+    if (!['websocket', 'connection', 'routing', 'delivery'].includes(key)) {
+      throw unknownOption(key, ['websocket', 'connection', 'routing', 'delivery']);
     }
   }
   const { options, connection, routing, ...websocketOnly } = isPlainObject(config.websocket) ? config.websocket : {};
@@ -118,6 +127,7 @@ export function resolveFacetConfig(config = {}) {
     options: resolveSection('websocket.options', options, SERVER_OPTIONS),
     connection: resolveSection('connection', { ...connection, ...config.connection }, CONNECTION),
     routing: resolveSection('routing', { ...routing, ...config.routing }, ROUTING),
+    delivery: resolveSection('delivery', config.delivery, DELIVERY),
   };
 }
 

@@ -10,6 +10,7 @@ import { resolveFacetConfig, resolveStartOptions } from './facet-config.js';
 import { ErrorCodes, HyphaeError } from './errors.js';
 import { compileFilter } from './filters.js';
 import { assertTopic } from './socket.js';
+import { DeliveryOutbox } from './delivery.js';
 
 /** Paths a client may not use unless the application registered a handler for them. */
 export const SERVER_ONLY_PATHS = Object.freeze(['websocket://send', 'websocket://broadcast', 'websocket://close']);
@@ -17,6 +18,8 @@ export const SERVER_ONLY_PATHS = Object.freeze(['websocket://send', 'websocket:/
 /** Paths the facet itself answers for clients (unless the app handles them). */
 export const SUBSCRIBE_PATH = 'websocket://subscribe';
 export const UNSUBSCRIBE_PATH = 'websocket://unsubscribe';
+/** A client's confirmation of a reliable delivery: body { id }. */
+export const ACK_PATH = 'websocket://ack';
 
 // What `_server` holds before start() and after stop(): the contract wants a
 // non-null object from build time on.
@@ -47,6 +50,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   let startedAt = null;
   let stopping = null;
   let bound = null;
+  const outbox = new DeliveryOutbox(config.delivery, (error, connection) =>
+    handlerFailed('delivery.keyOf', error, connection),
+  );
 
   // Calls an application handler; a throw or a rejection is logged and
   // passed to the error handlers, never to the caller.
@@ -101,6 +107,8 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       pendingAuth.set(connection, { state: 'pending', timer });
     }
     for (const fn of listeners.connection) invoke('connection', fn, [connection]);
+    // After the listeners, which may set the metadata delivery.keyOf reads.
+    if (!authenticate) outbox.connectionReady(connection);
   }
 
   // True when the message is over the connection's rate limit (and was dealt with).
@@ -162,6 +170,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     }
     byNativeId.delete(socket.id);
     connections.delete(connection.id);
+    outbox.connectionClosed(connection);
     for (const fn of listeners.disconnection) invoke('disconnection', fn, [connection, code, reason]);
   }
 
@@ -212,7 +221,11 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
             connection.metadata.userId = userId;
             userConnections.set(userId, (userConnections.get(userId) ?? 0) + 1);
           }
+          if (typeof result === 'object' && result.sessionId !== undefined) {
+            connection.metadata.sessionId = result.sessionId;
+          }
           sendReply(connection, resultReply({ data: { authenticated: true, userId: userId ?? null } }, correlationId, null));
+          outbox.connectionReady(connection);
         },
         (error) => {
           if (pendingAuth.has(connection)) refuse(ReplyCodes.AUTH_FAILED, messageOf(error), 'Authentication failed');
@@ -263,6 +276,14 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     const match = router.match(path);
     if (!match && (path === SUBSCRIBE_PATH || path === UNSUBSCRIBE_PATH)) {
       return clientSubscription(connection, path, body, correlationId, traceId ?? randomUUID());
+    }
+    if (!match && path === ACK_PATH) {
+      const id = body?.id;
+      if (typeof id !== 'string' || id.length === 0) {
+        return errorReply(ReplyCodes.INVALID_MESSAGE, 'body.id must be a non-empty string', correlationId, traceId);
+      }
+      const acknowledged = outbox.acknowledge(connection, id);
+      return resultReply({ data: { id, acknowledged } }, correlationId, traceId);
     }
     if (!match && SERVER_ONLY_PATHS.includes(path)) {
       return errorReply(ReplyCodes.PATH_FORBIDDEN, `Path ${path} may not be used by clients`, correlationId, traceId);
@@ -465,6 +486,21 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     },
 
     /**
+     * Seed 004's reliable delivery: sends `payload` to the connections of
+     * `key` (delivery.keyOf) as `{ id, type, timestamp, priority, payload,
+     * requiresAck: true }`, again on each new connection of the key, until
+     * one answers `websocket://ack` with its id.
+     * @returns {Promise<{ id: string, attempts: number }>}
+     */
+    deliver(key, payload, options) {
+      return outbox.deliver(key, payload, options);
+    },
+    /** Deliveries not yet confirmed, for one key or for all. */
+    getPendingDeliveries(key) {
+      return outbox.pending(key);
+    },
+
+    /**
      * Publishes to every subscriber of a topic (a "room" in seed 002's words).
      * @returns {number} frame bytes, or 0 when the topic has no subscribers
      */
@@ -550,7 +586,13 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     },
   };
 
-  return { members, dispose: () => members.stop() };
+  return {
+    members,
+    dispose: () => {
+      outbox.cancelAll('the facet was disposed');
+      return members.stop();
+    },
+  };
 }
 
 /** A facet for plain Node (no framework): the same members as the hook's. */

@@ -30,6 +30,7 @@ export function createNativeWebSocketHook({ createHook, Facet } = {}) {
         websocket: ctx.config?.websocket,
         connection: ctx.config?.connection,
         routing: ctx.config?.routing,
+        delivery: ctx.config?.delivery,
       };
       const { members, dispose } = createFacetMembers(config, { kernel: kernelLocator(ctx, subsystem) });
       let unregisterOperations = null;

@@ -489,10 +489,32 @@ export interface FacetRoutingSection {
   authorizeSubscribe?: (connection: WebSocketConnection, topic: string) => boolean | Promise<boolean>;
 }
 
+/** Seed 004's reliable delivery (docs/facet.md#reliable-delivery). */
+export interface FacetDeliverySection {
+  /** Who a ready connection receives deliveries for. Default metadata.sessionId ?? metadata.userId ?? null. */
+  keyOf?: (connection: WebSocketConnection) => string | null | undefined;
+  /** ms a delivery may wait for confirmation. Default 60000. */
+  expiry?: number;
+  /** Connections that may close without confirming it before it fails. Default 3. */
+  retries?: number;
+  /** Unconfirmed deliveries per key. Default 50. */
+  queueSize?: number;
+}
+
+export interface DeliveryOptions {
+  /** The message's `type`. Default "message". */
+  type?: string;
+  /** Order on a new connection. Default "normal". */
+  priority?: 'high' | 'normal' | 'low';
+  expiry?: number;
+  retries?: number;
+}
+
 export interface FacetConfig {
   websocket?: FacetWebSocketSection;
   connection?: FacetConnectionSection;
   routing?: FacetRoutingSection;
+  delivery?: FacetDeliverySection;
 }
 
 export declare const ReplyCodes: {
@@ -596,6 +618,9 @@ export interface WebSocketFacet {
   joinRoom(connectionId: string, room: string): boolean;
   leaveRoom(connectionId: string, room: string): boolean;
   broadcastToRoom(room: string, message: unknown): number;
+  /** Resolves once a connection of `key` confirmed it (websocket://ack). */
+  deliver(key: string, payload: unknown, options?: DeliveryOptions): Promise<{ id: string; attempts: number }>;
+  getPendingDeliveries(key?: string): number;
   getHealth(): FacetHealth;
   getStats(): ServerStats & { running: boolean };
   onConnection(handler: (connection: WebSocketConnection) => unknown): () => void;

@@ -85,6 +85,7 @@ import { useNativeWebSocket } from 'hyphae/mycelia';
 const facet = createWebSocketFacet({
   websocket: { port: 0, host: '127.0.0.1', options: { maxPayload: 65536 } },
   routing: { defaultPath: 'chat://say', transformOutgoing: (reply: Reply) => reply },
+  delivery: { keyOf: (connection) => String(connection.metadata.userId ?? ''), retries: 5 },
 });
 facet.registerMessageHandler('user://get/{id}', (message, params, { connectionId }) => ({ id: params.id, connectionId, body: message.body }));
 facet.onDisconnection((connection: WebSocketConnection, code: number, reason: string) => void [connection.id, code, reason]);
@@ -96,6 +97,11 @@ void facet.broadcast('x', 42);
 void facet.broadcast('x', { roles: ['admin'] });
 const health = facet.getHealth();
 void [health.rooms, facet.getStats().dropped, facet.publish('room', { a: 1 })];
+void facet.deliver('session-1', { progress: 50 }, { type: 'operation_progress', priority: 'high' }).then(({ attempts }) => attempts.toFixed());
+const unconfirmed: number = facet.getPendingDeliveries('session-1');
+void unconfirmed;
+// @ts-expect-error priorities are high, normal and low
+void facet.deliver('session-1', 1, { priority: 'urgent' });
 
 // Topics on the plain server.
 const pubsub = new WebSocketServer({

@@ -24,6 +24,9 @@ export const ClientState = Object.freeze({
 
 const SUBSCRIBE_PATH = 'websocket://subscribe';
 const UNSUBSCRIBE_PATH = 'websocket://unsubscribe';
+const ACK_PATH = 'websocket://ack';
+/** How many reliable-delivery ids the client remembers to drop repeats. */
+const REMEMBERED_DELIVERIES = 1000;
 
 let clientsMade = 0;
 
@@ -48,6 +51,8 @@ export class HyphaeClient {
   #authFailure = null;
   #auth = null;
   #closing = null;
+  /** Ids of reliable deliveries already handed out, oldest first (bounded). */
+  #delivered = new Set();
 
   /** @param {object} options see docs/client.md */
   constructor(options) {
@@ -375,6 +380,9 @@ export class HyphaeClient {
     if (isObject && 'success' in message && message.correlationId != null) {
       if (this.#requests.settle(message.correlationId, message)) return;
     }
+    if (isObject && message.requiresAck === true && typeof message.id === 'string') {
+      if (!this.#confirmDelivery(message.id)) return; // a repeat: confirmed again, not handed out again
+    }
     if (isObject && message.type === 'event' && typeof message.action === 'string') {
       this.#emit('event', message);
       const entry = this.#topics.get(message.action);
@@ -389,6 +397,20 @@ export class HyphaeClient {
       }
     }
     this.#emit('message', message);
+  }
+
+  /**
+   * Confirms a reliable delivery (the server sends it again on every new
+   * connection until it is confirmed). False when it was handed out already.
+   */
+  #confirmDelivery(id) {
+    this.#exchangeNow({ path: ACK_PATH, body: { id } }).catch(() => {
+      // The connection went first: the server sends it again on the next.
+    });
+    if (this.#delivered.has(id)) return false;
+    this.#delivered.add(id);
+    if (this.#delivered.size > REMEMBERED_DELIVERIES) this.#delivered.delete(this.#delivered.values().next().value);
+    return true;
   }
 
   #subscribeOnServer(topic, entry) {
