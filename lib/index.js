@@ -7,6 +7,7 @@ export { createWebSocketFacet, SERVER_ONLY_PATHS } from './facet.js';
 export { createNativeWebSocketHook } from './hook.js';
 export { ReplyCodes } from './envelope.js';
 export { createTopicEvent } from './events.js';
+export { configFromEnv, ENV_VARIABLES } from './env-config.js';
 export { tokenFromRequest } from './auth.js';
 export { CloseCodes, isSendableCloseCode } from './close-codes.js';
 export { HyphaeError, ErrorCodes } from './errors.js';

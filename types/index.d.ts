@@ -636,6 +636,9 @@ export interface WebSocketFacet {
 }
 
 export declare const SERVER_ONLY_PATHS: readonly string[];
+/** Seed 004's WEBSOCKET_* variables (set ones override `base`); default env: process.env. */
+export declare function configFromEnv(env?: Record<string, string | undefined>, base?: FacetConfig): FacetConfig;
+export declare const ENV_VARIABLES: readonly string[];
 export declare function createWebSocketFacet(config?: FacetConfig): WebSocketFacet;
 
 /** The hook factory: pass your framework's own createHook and Facet. */

@@ -31,6 +31,21 @@ describe('process and worker lifetime', () => {
     expect(output).toBe('echoed hi\nclosed\n');
   });
 
+  it('examples/reliable: every progress update reaches the client once across a lost connection, then it exits', async () => {
+    const script = fileURLToPath(new URL('../../examples/reliable/index.js', import.meta.url));
+    const { code, output } = await runToExit(script);
+    expect(code).toBe(0);
+    const updates = output.split('\n').filter((line) => /^client: operation_/.test(line));
+    expect(updates).toEqual([
+      'client: operation_progress 25%',
+      'client: operation_progress 50%',
+      'client: operation_progress 75%',
+      'client: operation_completed 100%',
+    ]);
+    expect(output).toMatch(/client: connection closed \(1012\)/);
+    expect(output).toMatch(/server: all 4 updates confirmed/);
+  });
+
   it('an unref()d listening server does not keep the process alive', async () => {
     const { code, output } = await runToExit(fixture('exit-unref.js'));
     expect(code).toBe(0);
