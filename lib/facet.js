@@ -11,6 +11,7 @@ import { ErrorCodes, HyphaeError } from './errors.js';
 import { compileFilter } from './filters.js';
 import { assertTopic } from './socket.js';
 import { DeliveryOutbox } from './delivery.js';
+import { actionReply, envelopeOfAction, isActionRequest } from './action-protocol.js';
 
 /** Paths a client may not use unless the application registered a handler for them. */
 export const SERVER_ONLY_PATHS = Object.freeze(['websocket://send', 'websocket://broadcast', 'websocket://close']);
@@ -122,15 +123,16 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       connection.close(1008, 'Rate limit exceeded');
       return true;
     }
-    let correlationId = null;
+    let message = null;
     if (typeof data === 'string') {
       try {
-        correlationId = JSON.parse(data)?.correlationId ?? null;
+        message = JSON.parse(data);
       } catch {
         // not JSON: no correlation id to answer with
       }
     }
-    sendReply(connection, errorReply(ReplyCodes.RATE_LIMITED, 'Too many messages', correlationId));
+    const reply = errorReply(ReplyCodes.RATE_LIMITED, 'Too many messages', correlationOf(message));
+    sendReply(connection, answer(message, reply));
     return true;
   }
 
@@ -191,16 +193,17 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
         // handed over as the raw text
       }
     }
-    const correlationId = (message && typeof message === 'object' && message.correlationId) || null;
+    const correlationId = (message && typeof message === 'object' && correlationOf(message)) || null;
+    const reply = (answerReply) => sendReply(connection, answer(message, answerReply));
     if (pending.state === 'checking') {
       if (config.connection.onUnauthenticated === 'close') return connection.close(1008, 'Not authenticated');
-      return sendReply(connection, errorReply(ReplyCodes.UNAUTHENTICATED, 'Authenticate first', correlationId));
+      return reply(errorReply(ReplyCodes.UNAUTHENTICATED, 'Authenticate first', correlationId));
     }
     pending.state = 'checking';
     const refuse = (code, text, reason) => {
       clearTimeout(pending.timer);
       pendingAuth.delete(connection);
-      sendReply(connection, errorReply(code, text, correlationId));
+      reply(errorReply(code, text, correlationId));
       connection.close(1008, reason);
     };
     Promise.resolve()
@@ -224,7 +227,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
           if (typeof result === 'object' && result.sessionId !== undefined) {
             connection.metadata.sessionId = result.sessionId;
           }
-          sendReply(connection, resultReply({ data: { authenticated: true, userId: userId ?? null } }, correlationId, null));
+          reply(resultReply({ data: { authenticated: true, userId: userId ?? null } }, correlationId, null));
           outbox.connectionReady(connection);
         },
         (error) => {
@@ -251,6 +254,8 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   // The request pipeline: parse, transform, refuse server-only paths, route
   // (own table first, then the kernel's message system when there is one),
   // and build the reply. Resolves with the reply; never rejects for bad input.
+  // A seed 002 request ({ id, type: 'request', action, payload }) is routed
+  // as the envelope it maps to and answered in its own protocol.
   async function processEnvelope(connection, wsMessage) {
     const parsed = parseEnvelope(wsMessage);
     if (parsed.reply) return parsed.reply;
@@ -259,13 +264,24 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
       try {
         envelope = await routing.transformIncoming(envelope, connection);
       } catch (error) {
-        return errorReply(ReplyCodes.HANDLER_ERROR, messageOf(error), correlationOf(parsed.envelope));
+        return answer(parsed.envelope, errorReply(ReplyCodes.HANDLER_ERROR, messageOf(error), correlationOf(parsed.envelope)));
       }
       if (envelope === undefined || envelope === null) return undefined; // dropped by the transform
       if (typeof envelope !== 'object') {
         return errorReply(ReplyCodes.INVALID_MESSAGE, 'transformIncoming must return an object');
       }
     }
+    if (!isActionRequest(envelope)) return routeEnvelope(connection, envelope);
+    const reply = await routeEnvelope(connection, envelopeOfAction(envelope, (path) => router.match(path) !== null));
+    return answer(envelope, reply);
+  }
+
+  /** The reply in the protocol of the message it answers. */
+  function answer(message, reply) {
+    return reply && isActionRequest(message) ? actionReply(reply, message) : reply;
+  }
+
+  async function routeEnvelope(connection, envelope) {
     const correlationId = correlationOf(envelope);
     const path = envelope.path ?? routing.defaultPath;
     let traceId = envelope.metadata?.traceId ?? null;
@@ -611,8 +627,9 @@ export function unwrapKernelResult(result) {
   return result;
 }
 
+// A seed 002 request's `id` is its correlation id.
 function correlationOf(envelope) {
-  return envelope?.correlationId ?? null;
+  return envelope?.correlationId ?? (isActionRequest(envelope) ? envelope.id ?? null : null);
 }
 
 function messageOf(error) {

@@ -484,7 +484,7 @@ export interface FacetRoutingSection {
   /** Reshapes each parsed incoming message; returning null drops it. */
   transformIncoming?: (message: any, connection: WebSocketConnection) => any;
   /** Reshapes each reply before it is sent; returning null sends nothing. */
-  transformOutgoing?: (reply: Reply, connection: WebSocketConnection) => any;
+  transformOutgoing?: (reply: Reply | ActionReply, connection: WebSocketConnection) => any;
   /** Gate for websocket://subscribe from clients (may be async); without it they are refused. */
   authorizeSubscribe?: (connection: WebSocketConnection, topic: string) => boolean | Promise<boolean>;
 }
@@ -540,6 +540,17 @@ export interface Reply<Data = unknown> {
   correlationId: string | null;
   error: { code: string; message: string } | null;
   metadata: { traceId: string | null; timestamp: number };
+}
+
+/** Seed 002's answer to `{ id, type: 'request', action, payload }`. */
+export interface ActionReply<Payload = unknown> {
+  id: string | null;
+  type: 'response' | 'error';
+  /** The request's action; "error" on an error. */
+  action: string;
+  /** The handler's data, or `{ code, message }` on an error. */
+  payload: Payload | { code: string; message: string };
+  metadata: { timestamp: number; version: string };
 }
 
 export interface RoutedMessage<Body = any> {
@@ -629,7 +640,8 @@ export interface WebSocketFacet {
   onBinary(handler: (connection: WebSocketConnection, data: Buffer) => unknown): () => void;
   registerMessageHandler(path: string, handler: MessageHandler): () => boolean;
   unregisterMessageHandler(path: string): boolean;
-  routeMessage(connectionId: string, message: string | object): Promise<Reply | undefined>;
+  /** The reply a message would get: seed 002's shape for a seed 002 request. */
+  routeMessage(connectionId: string, message: string | object): Promise<Reply | ActionReply | undefined>;
   readonly _server: object;
   readonly _isRunning: boolean;
   readonly _connections: Map<string, WebSocketConnection>;

@@ -79,12 +79,12 @@ new WebSocketServer({
 });
 
 // The facet.
-import { configFromEnv, createWebSocketFacet, type Reply, type WebSocketConnection } from 'hyphae';
+import { configFromEnv, createWebSocketFacet, type ActionReply, type Reply, type WebSocketConnection } from 'hyphae';
 import { useNativeWebSocket } from 'hyphae/mycelia';
 
 const facet = createWebSocketFacet({
   websocket: { port: 0, host: '127.0.0.1', options: { maxPayload: 65536 } },
-  routing: { defaultPath: 'chat://say', transformOutgoing: (reply: Reply) => reply },
+  routing: { defaultPath: 'chat://say', transformOutgoing: (reply: Reply | ActionReply) => ('success' in reply ? reply : { ...reply, seed: 2 }) },
   delivery: { keyOf: (connection) => String(connection.metadata.userId ?? ''), retries: 5 },
 });
 facet.registerMessageHandler('user://get/{id}', (message, params, { connectionId }) => ({ id: params.id, connectionId, body: message.body }));
