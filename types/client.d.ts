@@ -1,6 +1,7 @@
 // Typings of `hyphae/client`. No Node or DOM types: the client runs in
 // browsers and in Node, on any WHATWG-style WebSocket.
 import type { HyphaeError } from './errors.js';
+import type { TopicEvent } from './protocol.js';
 
 export { ErrorCodes, HyphaeError, type ErrorCode } from './errors.js';
 
@@ -68,14 +69,7 @@ export interface ReplyEnvelope<T = unknown> {
   metadata?: { traceId?: string | null; timestamp?: number };
 }
 
-/** Seed 002's topic event, as `createTopicEvent` builds it. */
-export interface TopicEvent<P = unknown> {
-  id: string;
-  type: 'event';
-  action: string;
-  payload: P;
-  metadata: { timestamp: number; version: string };
-}
+export type { TopicEvent } from './protocol.js';
 
 export interface SubscribeResult {
   topic: string;

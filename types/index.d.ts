@@ -1,6 +1,7 @@
 // Public typings of hyphae. Hand-written; checked by `npm run typecheck`.
 import { EventEmitter } from 'node:events';
 import type { HyphaeError } from './errors.js';
+import type { TopicEvent } from './protocol.js';
 
 export type BinaryData = Buffer | ArrayBuffer | ArrayBufferView;
 export type SendableData = string | BinaryData;
@@ -659,13 +660,7 @@ export declare function createNativeWebSocketHook(framework: {
   Facet: new (...args: any[]) => any;
 }): any;
 
-export interface TopicEvent<Payload = unknown> {
-  id: string;
-  type: 'event';
-  action: string;
-  payload: Payload;
-  metadata: { timestamp: number; version: string };
-}
+export type { TopicEvent } from './protocol.js';
 /** Seed 002's event message for subscribers. */
 export declare function createTopicEvent<Payload>(
   topic: string,

@@ -1,7 +1,7 @@
 // hyphae/client against a real facet server over real sockets: requests and
 // replies, topic events, authentication per connection, reconnection with
 // backoff, the queue while disconnected, retries and giving up.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { createTopicEvent, createWebSocketFacet } from '../../lib/index.js';
 import { ClientState, HyphaeClient, createTestClient, reconnectDelay, RECONNECT_DEFAULTS } from '../../lib/client/index.js';
 import { startFacet } from './helpers/facet.js';
+import { cleanupAfterEach } from './helpers/cleanup.js';
 
 // Short, fixed delays: the tests await events, the delays only pace them.
 const FAST = { initialDelay: 10, maxDelay: 40, jitter: 0 };
@@ -58,10 +59,7 @@ async function unusedPort() {
 }
 
 describe('hyphae/client', () => {
-  const cleanup = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
+  const cleanup = cleanupAfterEach();
 
   async function facetWith(config = {}) {
     const fixture = await startFacet(config);

@@ -1,13 +1,14 @@
 // Seed 004's reliable delivery through real sockets: facet.deliver(key, ...)
 // keeps a message until a connection of that key confirms it, across
 // reconnections; hyphae/client confirms and drops repeats.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { once } from 'node:events';
 import { WebSocketServer } from '../../../lib/index.js';
 import { createFacetMembers } from '../../../lib/facet.js';
 import { HyphaeClient } from '../../../lib/client/index.js';
 import { startFacet } from '../helpers/facet.js';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 
 const SESSIONS = { 't-ada': { userId: 'ada', sessionId: 's-ada' }, 't-bob': { userId: 'bob', sessionId: 's-bob' } };
 const authenticate = (connection, message) => SESSIONS[message?.body?.token] ?? false;
@@ -50,10 +51,7 @@ async function silentClient(url, token) {
 }
 
 describe('reliable delivery (facet.deliver)', () => {
-  const cleanup = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
+  const cleanup = cleanupAfterEach();
 
   async function facetWith(config = {}) {
     const fixture = await startFacet({ connection: { authenticate }, ...config });
