@@ -285,7 +285,7 @@ export class HyphaeClient {
       if (socket === this.#socket) socket.close(1000, 'Authentication timed out');
       return;
     }
-    if (socket !== this.#socket) return;
+    if (socket !== this.#socket || this.#state !== ClientState.AUTHENTICATING) return;
     if (reply.success === false) {
       const error = new HyphaeError(ErrorCodes.CLIENT_AUTH_FAILED, reply.error?.message ?? 'Authentication failed');
       error.reply = reply;
@@ -379,6 +379,8 @@ export class HyphaeClient {
     const isObject = message !== null && typeof message === 'object' && !Array.isArray(message);
     if (isObject && 'success' in message && message.correlationId != null) {
       if (this.#requests.settle(message.correlationId, message)) return;
+      // A reply to one of ours that gave up waiting (timed out): dropped.
+      if (String(message.correlationId).startsWith(`${this.#idPrefix}-`)) return;
     }
     if (isObject && message.requiresAck === true && typeof message.id === 'string') {
       if (!this.#confirmDelivery(message.id)) return; // a repeat: confirmed again, not handed out again

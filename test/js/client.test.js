@@ -110,15 +110,25 @@ describe('hyphae/client', () => {
     expect(tester.client.state).toBe(ClientState.CLOSED);
   });
 
-  it('a request with no reply within its timeout rejects with ERR_HYPHAE_CLIENT_TIMEOUT', async () => {
+  it('a request with no reply within its timeout rejects with ERR_HYPHAE_CLIENT_TIMEOUT; its late reply is dropped', async () => {
     const { facet, url } = await facetWith();
-    facet.registerMessageHandler('slow://never', () => new Promise(() => {}));
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    facet.registerMessageHandler('slow://late', () => gate.then(() => 'too late'));
+    facet.registerMessageHandler('fast://now', () => 'now');
     const client = clientFor(url);
     await client.connect();
-    await expect(client.request('slow://never', null, { timeout: 30 })).rejects.toMatchObject({
+    const stray = [];
+    client.on('message', (message) => stray.push(message));
+    await expect(client.request('slow://late', null, { timeout: 30 })).rejects.toMatchObject({
       code: 'ERR_HYPHAE_CLIENT_TIMEOUT',
     });
     expect(client.pendingRequests).toBe(0);
+    release();
+    // Replies come in order on one connection: once this one is here, the
+    // late one has arrived too.
+    expect(await client.request('fast://now')).toBe('now');
+    expect(stray).toEqual([]);
   });
 
   it('topic events reach the listener, and the subscription is restored after the connection is lost', async () => {
