@@ -51,6 +51,7 @@ export const ErrorCodes = Object.freeze({
   CLIENT_QUEUE_FULL: 'ERR_HYPHAE_CLIENT_QUEUE_FULL',
   CLIENT_REQUEST_FAILED: 'ERR_HYPHAE_CLIENT_REQUEST_FAILED',
   CLIENT_SOCKET: 'ERR_HYPHAE_CLIENT_SOCKET',
+  CLIENT_REST_FAILED: 'ERR_HYPHAE_CLIENT_REST_FAILED',
 });
 
 export function invalidOption(name, expected, value) {

@@ -21,6 +21,8 @@ export const SUBSCRIBE_PATH = 'websocket://subscribe';
 export const UNSUBSCRIBE_PATH = 'websocket://unsubscribe';
 /** A client's confirmation of a reliable delivery: body { id }. */
 export const ACK_PATH = 'websocket://ack';
+// What only a WebSocket connection can ask for.
+const CONNECTION_PATHS = Object.freeze([SUBSCRIBE_PATH, UNSUBSCRIBE_PATH, ACK_PATH]);
 
 // What `_server` holds before start() and after stop(): the contract wants a
 // non-null object from build time on.
@@ -256,7 +258,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   // and build the reply. Resolves with the reply; never rejects for bad input.
   // A seed 002 request ({ id, type: 'request', action, payload }) is routed
   // as the envelope it maps to and answered in its own protocol.
-  async function processEnvelope(connection, wsMessage) {
+  // `connection` is null for a request that came another way (the REST
+  // fallback); `auth` is then what authenticated it.
+  async function processEnvelope(connection, wsMessage, auth = connection?.auth ?? null) {
     const parsed = parseEnvelope(wsMessage);
     if (parsed.reply) return parsed.reply;
     let envelope = parsed.envelope;
@@ -271,8 +275,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
         return errorReply(ReplyCodes.INVALID_MESSAGE, 'transformIncoming must return an object');
       }
     }
-    if (!isActionRequest(envelope)) return routeEnvelope(connection, envelope);
-    const reply = await routeEnvelope(connection, envelopeOfAction(envelope, (path) => router.match(path) !== null));
+    if (!isActionRequest(envelope)) return routeEnvelope(connection, envelope, auth);
+    const mapped = envelopeOfAction(envelope, (path) => router.match(path) !== null);
+    const reply = await routeEnvelope(connection, mapped, auth);
     return answer(envelope, reply);
   }
 
@@ -281,7 +286,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     return reply && isActionRequest(message) ? actionReply(reply, message) : reply;
   }
 
-  async function routeEnvelope(connection, envelope) {
+  async function routeEnvelope(connection, envelope, auth) {
     const correlationId = correlationOf(envelope);
     const path = envelope.path ?? routing.defaultPath;
     let traceId = envelope.metadata?.traceId ?? null;
@@ -290,6 +295,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     }
     const body = envelope.body ?? {};
     const match = router.match(path);
+    if (!match && connection === null && CONNECTION_PATHS.includes(path)) {
+      return errorReply(ReplyCodes.PATH_FORBIDDEN, `Path ${path} needs a WebSocket connection`, correlationId, traceId);
+    }
     if (!match && (path === SUBSCRIBE_PATH || path === UNSUBSCRIBE_PATH)) {
       return clientSubscription(connection, path, body, correlationId, traceId ?? randomUUID());
     }
@@ -311,11 +319,12 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
         path,
         body,
         correlationId,
-        connectionId: connection.id,
+        connectionId: connection?.id ?? null,
         metadata: { traceId, headers: envelope.metadata?.headers ?? {} },
       };
       try {
-        const result = await match.handler(message, match.params, { connection, connectionId: connection.id });
+        const context = { connection, connectionId: connection?.id ?? null, auth };
+        const result = await match.handler(message, match.params, context);
         return resultReply(result, correlationId, traceId);
       } catch (error) {
         return errorReply(ReplyCodes.HANDLER_ERROR, messageOf(error), correlationId, traceId);
@@ -332,7 +341,13 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     let result;
     try {
       message = kernel.messages.create(path, body, {
-        meta: { traceId, correlationId, connectionId: connection.id, websocket: true, processImmediately: true },
+        meta: {
+          traceId,
+          correlationId,
+          connectionId: connection?.id ?? null,
+          websocket: connection !== null,
+          processImmediately: true,
+        },
       });
       result = await kernel.router.route(message);
     } catch (error) {
@@ -589,6 +604,13 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     /** Runs the request pipeline for a connection and resolves with the reply (not sent). */
     async routeMessage(id, wsMessage) {
       return processEnvelope(connectionOrThrow(id), wsMessage);
+    },
+    /**
+     * Runs a message through the same pipeline with no connection (the REST
+     * fallback): handlers get `connection: null` and `auth`.
+     */
+    async routeRequest(message, { auth = null } = {}) {
+      return processEnvelope(null, message, auth);
     },
 
     get _server() {

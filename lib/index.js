@@ -8,6 +8,7 @@ export { createNativeWebSocketHook } from './hook.js';
 export { ReplyCodes } from './envelope.js';
 export { createTopicEvent } from './events.js';
 export { configFromEnv, ENV_VARIABLES } from './env-config.js';
+export { createRestFallback } from './rest-fallback.js';
 export { tokenFromRequest } from './auth.js';
 export { CloseCodes, isSendableCloseCode } from './close-codes.js';
 export { HyphaeError, ErrorCodes } from './errors.js';

@@ -50,6 +50,12 @@ export interface ClientOptions {
   retries?: number;
   /** Requests that may wait for a connection; default 50. */
   queueSize?: number;
+  /**
+   * Seed 004's REST fallback (the server's createRestFallback): once a
+   * WebSocket attempt failed, requests are POSTed to `${url}/send`, with
+   * `auth.token` as a bearer token, until a connection opens.
+   */
+  rest?: { url: string | { readonly href: string }; fetch?: (url: string, init: any) => Promise<any> };
 }
 
 export interface RequestOptions {

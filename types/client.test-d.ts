@@ -24,6 +24,7 @@ const client = new HyphaeClient({
   reconnect: { initialDelay: 250, maxAttempts: 10, shouldReconnect: (code) => code !== 4001 },
   timeout: 5000,
   retries: 1,
+  rest: { url: 'http://127.0.0.1:8081/ws-api' },
 });
 const stop: () => void = client.on('reconnecting', ({ attempt, delay }) => void [attempt.toFixed(), delay.toFixed()]);
 client.on('error', (error) => void error.message);

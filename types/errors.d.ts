@@ -38,6 +38,7 @@ export declare const ErrorCodes: {
   readonly CLIENT_QUEUE_FULL: 'ERR_HYPHAE_CLIENT_QUEUE_FULL';
   readonly CLIENT_REQUEST_FAILED: 'ERR_HYPHAE_CLIENT_REQUEST_FAILED';
   readonly CLIENT_SOCKET: 'ERR_HYPHAE_CLIENT_SOCKET';
+  readonly CLIENT_REST_FAILED: 'ERR_HYPHAE_CLIENT_REST_FAILED';
 };
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

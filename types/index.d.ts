@@ -565,7 +565,13 @@ export interface RoutedMessage<Body = any> {
 export type MessageHandler = (
   message: RoutedMessage,
   params: Record<string, string>,
-  context: { connection: WebSocketConnection; connectionId: string },
+  context: {
+    /** null when the request came through the REST fallback (createRestFallback). */
+    connection: WebSocketConnection | null;
+    connectionId: string | null;
+    /** connection.auth, or what the REST fallback's authenticate returned. */
+    auth: unknown;
+  },
 ) => unknown;
 
 export declare class WebSocketConnection {
@@ -643,12 +649,34 @@ export interface WebSocketFacet {
   unregisterMessageHandler(path: string): boolean;
   /** The reply a message would get: seed 002's shape for a seed 002 request. */
   routeMessage(connectionId: string, message: string | object): Promise<Reply | ActionReply | undefined>;
+  /** The same pipeline with no connection (the REST fallback): handlers get connection null and this auth. */
+  routeRequest(message: string | object, options?: { auth?: unknown }): Promise<Reply | ActionReply | undefined>;
   readonly _server: object;
   readonly _isRunning: boolean;
   readonly _connections: Map<string, WebSocketConnection>;
 }
 
 export declare const SERVER_ONLY_PATHS: readonly string[];
+export interface RestFallbackOptions {
+  /** Default "/ws-api". */
+  prefix?: string;
+  /** Who is calling (may be async); falsy: 401. Every endpoint but status needs it. */
+  authenticate?: (request: import('node:http').IncomingMessage) => unknown;
+  /** May `auth` broadcast to, list or notify the session (may be async)? Without it those endpoints answer 403. */
+  authorize?: (auth: any, action: 'broadcast' | 'connections' | 'notify', target: { sessionId: string }) => unknown;
+  /** Largest request body read; default 1 MiB (413 beyond). */
+  maxBodyBytes?: number;
+}
+/** Seed 004's REST endpoints beside a facet: a request listener, or Express middleware. */
+export declare function createRestFallback(
+  facet: WebSocketFacet,
+  options?: RestFallbackOptions,
+): (
+  request: import('node:http').IncomingMessage,
+  response: import('node:http').ServerResponse,
+  next?: () => void,
+) => Promise<void>;
+
 /** Seed 004's WEBSOCKET_* variables (set ones override `base`); default env: process.env. */
 export declare function configFromEnv(env?: Record<string, string | undefined>, base?: FacetConfig): FacetConfig;
 export declare const ENV_VARIABLES: readonly string[];

@@ -79,7 +79,7 @@ new WebSocketServer({
 });
 
 // The facet.
-import { configFromEnv, createWebSocketFacet, type ActionReply, type Reply, type WebSocketConnection } from 'hyphae';
+import { configFromEnv, createRestFallback, createWebSocketFacet, type ActionReply, type Reply, type WebSocketConnection } from 'hyphae';
 import { useNativeWebSocket } from 'hyphae/mycelia';
 
 const facet = createWebSocketFacet({
@@ -100,6 +100,11 @@ void [health.rooms, facet.getStats().dropped, facet.publish('room', { a: 1 })];
 void facet.deliver('session-1', { progress: 50 }, { type: 'operation_progress', priority: 'high' }).then(({ attempts }) => attempts.toFixed());
 const unconfirmed: number = facet.getPendingDeliveries('session-1');
 void unconfirmed;
+const restFallback = createRestFallback(facet, {
+  authenticate: (request) => request.headers.authorization === 'Bearer t' && { userId: 'u' },
+  authorize: (auth, action, { sessionId }) => action !== 'broadcast' && sessionId.length > 0,
+});
+http.createServer((request, response) => void restFallback(request, response));
 const fromEnv = createWebSocketFacet(configFromEnv(process.env, { routing: { defaultPath: 'chat://say' } }));
 void fromEnv.getPort();
 // @ts-expect-error priorities are high, normal and low

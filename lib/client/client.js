@@ -11,6 +11,7 @@ import { reconnectDelay } from './backoff.js';
 import { Listeners } from './listeners.js';
 import { clientOptions, requestLimits } from './options.js';
 import { RequestTable } from './requests.js';
+import { exchangeOverRest, tokenOf } from './rest.js';
 
 export const ClientState = Object.freeze({
   IDLE: 'idle',
@@ -138,11 +139,13 @@ export class HyphaeClient {
       return Promise.reject(error);
     }
     if (this.#state === ClientState.CLOSED) return Promise.reject(closedError());
-    if (this.#state === ClientState.DISCONNECTED) return Promise.reject(notConnected());
+    const overRest = this.#state !== ClientState.OPEN && this.#webSocketFailed() && this.#options.rest !== null;
+    if (this.#state === ClientState.DISCONNECTED && !overRest) return Promise.reject(notConnected());
     const prepared = this.#prepare(message);
     if (prepared instanceof Error) return Promise.reject(prepared);
     const { request, promise } = this.#requests.track(prepared.envelope, prepared.text, limits);
     if (this.#state === ClientState.OPEN) this.#transmit(request);
+    else if (overRest) this.#sendOverRest(request, limits.timeout);
     else this.#requests.enqueue(request);
     return promise;
   }
@@ -345,6 +348,7 @@ export class HyphaeClient {
     const delay = reconnectDelay(this.#attempt, reconnect);
     this.#attempt += 1;
     this.#setState(this.#everOpen ? ClientState.RECONNECTING : ClientState.CONNECTING);
+    this.#queueOverRest();
     this.#emit('reconnecting', { attempt: this.#attempt, delay, code, reason });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
@@ -352,9 +356,16 @@ export class HyphaeClient {
     }, delay);
   }
 
+  /** With a REST fallback, what waited for the WebSocket goes over HTTP instead. */
+  #queueOverRest() {
+    if (this.#options.rest === null) return;
+    for (const request of this.#requests.takeQueued()) this.#sendOverRest(request, this.#options.timeout);
+  }
+
   /** The client stops trying; connect() may start it again. */
   #giveUp(error) {
     this.#setState(ClientState.DISCONNECTED);
+    if (!this.#authFailure) this.#queueOverRest();
     this.#settleAll(error);
     this.#emit('disconnected', error);
   }
@@ -362,7 +373,9 @@ export class HyphaeClient {
   #settleAll(error) {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
-    this.#requests.failAll(error);
+    // Giving up on the WebSocket leaves requests on their way over REST be.
+    const closing = this.#state === ClientState.CLOSED;
+    this.#requests.failAll(error, (request) => !closing && request.overRest === true);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
     for (const entry of this.#topics.values()) for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
     if (this.#state === ClientState.CLOSED) this.#topics.clear();
@@ -470,6 +483,28 @@ export class HyphaeClient {
       return new HyphaeError(ErrorCodes.INVALID_DATA, `The request cannot be sent as JSON: ${error.message}`, {
         cause: error,
       });
+    }
+  }
+
+  /** True once a connection attempt failed or an open connection was lost, until the next one opens. */
+  #webSocketFailed() {
+    return (
+      this.#state === ClientState.DISCONNECTED ||
+      this.#state === ClientState.RECONNECTING ||
+      (this.#state === ClientState.CONNECTING && this.#attempt > 0)
+    );
+  }
+
+  /** Seed 004's fallback: the request goes as an HTTP POST to the server's REST endpoint. */
+  async #sendOverRest(request, timeout) {
+    request.overRest = true;
+    try {
+      const { auth } = this.#options;
+      const token = tokenOf(typeof auth === 'function' ? await auth() : auth);
+      const reply = await exchangeOverRest(this.#options.rest, request.text, { timeout, token });
+      this.#requests.complete(request, reply);
+    } catch (error) {
+      this.#requests.fail(request, error);
     }
   }
 

@@ -14,6 +14,7 @@ const KNOWN = [
   'timeout',
   'retries',
   'queueSize',
+  'rest',
 ];
 
 /**
@@ -32,8 +33,19 @@ export function clientOptions(options) {
     throw invalidOption('WebSocket', 'a WebSocket constructor', WebSocket);
   }
   if (typeof authPath !== 'string' || authPath === '') throw invalidOption('authPath', 'a non-empty string', authPath);
+  const { rest } = options;
+  if (rest !== undefined) {
+    const valid =
+      rest !== null &&
+      typeof rest === 'object' &&
+      (typeof rest.url === 'string' || rest.url instanceof URL) &&
+      (rest.fetch === undefined || typeof rest.fetch === 'function') &&
+      Object.keys(rest).every((key) => key === 'url' || key === 'fetch');
+    if (!valid) throw invalidOption('rest', 'an object { url, fetch? }', rest);
+  }
   return {
     url: String(url),
+    rest: rest === undefined ? null : { url: String(rest.url).replace(/\/+$/, ''), fetch: rest.fetch },
     protocols,
     WebSocket,
     auth,

@@ -85,6 +85,13 @@ export class RequestTable {
     return true;
   }
 
+  /** Resolves one request that was answered another way (the REST fallback). */
+  complete(request, reply) {
+    if (this.#requests.get(request.envelope.correlationId) !== request) return;
+    this.#forget(request);
+    request.resolve(reply);
+  }
+
   /** Rejects one request. */
   fail(request, error) {
     if (this.#requests.get(request.envelope.correlationId) !== request) return;
@@ -118,9 +125,9 @@ export class RequestTable {
     this.#queue = [...resend, ...this.#queue];
   }
 
-  /** Rejects every request, queued or sent, with `error`. */
-  failAll(error) {
-    for (const request of [...this.#requests.values()]) this.fail(request, error);
+  /** Rejects every request, queued or sent, with `error`; `keep` spares some. */
+  failAll(error, keep = () => false) {
+    for (const request of [...this.#requests.values()]) if (!keep(request)) this.fail(request, error);
   }
 
   #forget(request) {

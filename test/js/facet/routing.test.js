@@ -47,7 +47,7 @@ describe('envelope routing', () => {
       connectionId: connection.id,
       metadata: { traceId: 'trace-9', headers: { 'x-a': '1' } },
     });
-    expect(calls[0].context).toEqual({ connection, connectionId: connection.id });
+    expect(calls[0].context).toEqual({ connection, connectionId: connection.id, auth: null });
     // A plain return value is the data.
     expect(await request(client, { path: 'user://list', correlationId: 'c-2' })).toMatchObject({
       success: true,
