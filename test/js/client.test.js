@@ -2,8 +2,6 @@
 // replies, topic events, authentication per connection, reconnection with
 // backoff, the queue while disconnected, retries and giving up.
 import { describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +10,7 @@ import { createTopicEvent, createWebSocketFacet } from '../../lib/index.js';
 import { ClientState, HyphaeClient, createTestClient, reconnectDelay, RECONNECT_DEFAULTS } from '../../lib/client/index.js';
 import { startFacet } from './helpers/facet.js';
 import { cleanupAfterEach } from './helpers/cleanup.js';
+import { unusedPort } from './helpers/ports.js';
 
 // Short, fixed delays: the tests await events, the delays only pace them.
 const FAST = { initialDelay: 10, maxDelay: 40, jitter: 0 };
@@ -46,16 +45,6 @@ function disconnected(facet, connection) {
       resolve([code, reason]);
     });
   });
-}
-
-/** A port on which nothing listens (it was free a moment ago). */
-async function unusedPort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 describe('hyphae/client', () => {

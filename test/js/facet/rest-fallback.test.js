@@ -8,6 +8,7 @@ import { createRestFallback, tokenFromRequest } from '../../../lib/index.js';
 import { ClientState, HyphaeClient } from '../../../lib/client/index.js';
 import { startFacet } from '../helpers/facet.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
+import { unusedPort } from '../helpers/ports.js';
 
 /** Resolves with the arguments of the client's next `event`. */
 function next(client, event) {
@@ -17,15 +18,6 @@ function next(client, event) {
       resolve(args);
     });
   });
-}
-
-/** A port on which nothing listens (it was free a moment ago). */
-async function unusedPort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const SESSIONS = { 't-ada': { userId: 'ada', sessionId: 's-ada' }, 't-ops': { userId: 'ops', role: 'service' } };
