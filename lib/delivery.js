@@ -43,6 +43,14 @@ export class DeliveryOutbox {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Seed 004's debouncing of high-frequency updates: a newer update with
+    // the same `coalesce` tag replaces the one still waiting.
+    if (item.coalesce !== null) {
+      const waiting = this.#recipients.get(key)?.items ?? [];
+      for (const older of waiting.filter((other) => other.coalesce === item.coalesce)) {
+        this.#finish(older, null, item.id);
+      }
+    }
     const recipient = this.#recipient(key);
     if (recipient.items.length >= this.#settings.queueSize) {
       this.#dropIfIdle(key);
@@ -127,7 +135,7 @@ export class DeliveryOutbox {
 
   #createItem(key, payload, options) {
     if (options === null || typeof options !== 'object') throw invalidOption('delivery options', 'an object', options);
-    const known = ['type', 'priority', 'expiry', 'retries'];
+    const known = ['type', 'priority', 'expiry', 'retries', 'coalesce'];
     for (const name of Object.keys(options)) if (!known.includes(name)) throw unknownOption(name, known);
     const { type = 'message', priority = 'normal', expiry = this.#settings.expiry, retries = this.#settings.retries } = options;
     if (typeof type !== 'string' || type === '') throw invalidOption('type', 'a non-empty string', type);
@@ -136,6 +144,10 @@ export class DeliveryOutbox {
       throw invalidOption('expiry', 'an integer of milliseconds from 1 to 2^31-1', expiry);
     }
     if (!Number.isInteger(retries) || retries < 0) throw invalidOption('retries', 'an integer >= 0', retries);
+    const { coalesce = null } = options;
+    if (coalesce !== null && (typeof coalesce !== 'string' || coalesce === '')) {
+      throw invalidOption('coalesce', 'a non-empty string', coalesce);
+    }
     const id = randomUUID();
     // Seed 004's message shape, plus the flag that asks for confirmation.
     const message = { id, type, timestamp: new Date().toISOString(), priority, payload, requiresAck: true };
@@ -152,6 +164,7 @@ export class DeliveryOutbox {
       key,
       text,
       rank: PRIORITY_RANK[priority],
+      coalesce,
       expiry,
       retries,
       lost: 0,
@@ -170,7 +183,8 @@ export class DeliveryOutbox {
     connection.socket.send(item.text);
   }
 
-  #finish(item, error) {
+  /** Settles a delivery: rejected with `error`, else confirmed, or replaced by `supersededBy`. */
+  #finish(item, error, supersededBy = null) {
     if (this.#byId.get(item.id) !== item) return;
     this.#byId.delete(item.id);
     clearTimeout(item.timer);
@@ -178,6 +192,7 @@ export class DeliveryOutbox {
     recipient.items.splice(recipient.items.indexOf(item), 1);
     this.#dropIfIdle(item.key);
     if (error) item.reject(error);
+    else if (supersededBy) item.resolve({ id: item.id, attempts: item.attempts, supersededBy });
     else item.resolve({ id: item.id, attempts: item.attempts });
   }
 

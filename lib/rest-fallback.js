@@ -87,7 +87,9 @@ export function createRestFallback(facet, options = {}) {
           `operationId must be a non-empty string and status one of ${OPERATION_STATUSES.join(', ')}`,
         );
       }
-      const delivery = facet.deliver(sessionId, { operationId, status, details }, { type: `operation_${status}` });
+      // Progress notices of one operation replace each other while they wait.
+      const coalesce = status === 'progress' ? `operation:${operationId}:progress` : undefined;
+      const delivery = facet.deliver(sessionId, { operationId, status, details }, { type: `operation_${status}`, coalesce });
       // A delivery the outbox refuses fails at once; one it accepted is
       // the facet's to follow, so the answer does not wait for it.
       const outcome = await Promise.race([

@@ -509,6 +509,8 @@ export interface DeliveryOptions {
   priority?: 'high' | 'normal' | 'low';
   expiry?: number;
   retries?: number;
+  /** A newer delivery to the same key with this tag replaces this one while it waits (seed 004's debouncing). */
+  coalesce?: string;
 }
 
 export interface FacetConfig {
@@ -636,8 +638,12 @@ export interface WebSocketFacet {
   joinRoom(connectionId: string, room: string): boolean;
   leaveRoom(connectionId: string, room: string): boolean;
   broadcastToRoom(room: string, message: unknown): number;
-  /** Resolves once a connection of `key` confirmed it (websocket://ack). */
-  deliver(key: string, payload: unknown, options?: DeliveryOptions): Promise<{ id: string; attempts: number }>;
+  /** Resolves once a connection of `key` confirmed it, or with `supersededBy` once a newer one replaced it. */
+  deliver(
+    key: string,
+    payload: unknown,
+    options?: DeliveryOptions,
+  ): Promise<{ id: string; attempts: number; supersededBy?: string }>;
   getPendingDeliveries(key?: string): number;
   getHealth(): FacetHealth;
   getStats(): ServerStats & { running: boolean };

@@ -145,6 +145,27 @@ describe('reliable delivery (facet.deliver)', () => {
     stranger.close();
   });
 
+  it('coalesce: a newer update replaces the one still waiting, so a burst for an absent session keeps only the latest', async () => {
+    const { facet, url } = await facetWith({ delivery: { queueSize: 2 } });
+    const progress = [10, 20, 30, 40, 50].map((percent) =>
+      facet.deliver('s-ada', { percent }, { type: 'operation_progress', coalesce: 'op-1' }),
+    );
+    const other = facet.deliver('s-ada', 'kept', { coalesce: 'op-2' });
+    expect(facet.getPendingDeliveries('s-ada')).toBe(2); // within queueSize 2, after five updates
+    const replaced = await Promise.all(progress.slice(0, 4));
+    const ids = replaced.map((result) => result.id);
+    expect(replaced.map((result) => result.supersededBy)).toEqual([ids[1], ids[2], ids[3], expect.any(String)]);
+
+    const client = clientFor(url, 't-ada');
+    const arrived = messages(client, 2);
+    await client.connect();
+    expect((await arrived).map((message) => message.payload)).toEqual([{ percent: 50 }, 'kept']);
+    const last = await progress[4];
+    expect(last).toEqual({ id: replaced[3].supersededBy, attempts: 1 });
+    expect((await other).attempts).toBe(1);
+    await expect(facet.deliver('s-ada', 1, { coalesce: '' })).rejects.toThrow(/"coalesce"/);
+  });
+
   it('expires, refuses beyond queueSize, checks its options, and is cancelled when the facet is disposed', async () => {
     const { facet } = await facetWith({ delivery: { queueSize: 2 } });
     await expect(facet.deliver('nobody', 'x', { expiry: 20 })).rejects.toMatchObject({
