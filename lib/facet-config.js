@@ -81,6 +81,9 @@ const ROUTING = {
   // Gate for client subscriptions (websocket://subscribe); without it they
   // are refused.
   authorizeSubscribe: [isFunction, 'a function', null],
+  // Seed 002's replay of missed messages: topic events kept per topic for
+  // clients that resubscribe with `since` (0: none kept).
+  topicHistory: [isNonNegativeInt, 'a non-negative integer', 0],
 };
 
 // Seed 004's reliable delivery (lib/delivery.js): who a connection receives

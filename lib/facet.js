@@ -11,6 +11,7 @@ import { ErrorCodes, HyphaeError } from './errors.js';
 import { compileFilter } from './filters.js';
 import { assertTopic } from './socket.js';
 import { DeliveryOutbox } from './delivery.js';
+import { TopicHistory } from './topic-history.js';
 import { actionReply, envelopeOfAction, isActionRequest } from './action-protocol.js';
 
 /** Paths a client may not use unless the application registered a handler for them. */
@@ -53,6 +54,7 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
   let startedAt = null;
   let stopping = null;
   let bound = null;
+  const history = new TopicHistory(routing.topicHistory);
   const outbox = new DeliveryOutbox(config.delivery, (error, connection) =>
     handlerFailed('delivery.keyOf', error, connection),
   );
@@ -383,8 +385,18 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     if (!allowed) {
       return errorReply(ReplyCodes.SUBSCRIBE_DENIED, `Not allowed to subscribe to ${topic}`, correlationId, traceId);
     }
+    // What the client missed goes out before anything published from now on:
+    // sends and publishes leave a connection in call order.
+    const since = body.since;
+    let replay = null;
+    if (typeof since === 'string' && since.length > 0 && history.enabled) {
+      const { frames, complete } = history.after(topic, since);
+      for (const frame of frames) connection.socket.send(frame);
+      replay = { replayed: frames.length, complete };
+    }
     const changed = connection.subscribe(topic);
-    return resultReply({ data: { topic, subscribed: connection.isSubscribed(topic), changed } }, correlationId, traceId);
+    const data = { topic, subscribed: connection.isSubscribed(topic), changed, ...replay };
+    return resultReply({ data }, correlationId, traceId);
   }
 
   function connectionOrThrow(id) {
@@ -537,7 +549,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
      */
     publish(topic, message) {
       assertTopic(topic);
-      return server ? server.publish(topic, encodeOutgoing(message)) : 0;
+      const frame = encodeOutgoing(message);
+      history.record(topic, message, frame);
+      return server ? server.publish(topic, frame) : 0;
     },
     subscriberCount(topic) {
       return server ? server.subscriberCount(topic) : 0;

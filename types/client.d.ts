@@ -81,6 +81,10 @@ export interface SubscribeResult {
   topic: string;
   subscribed: boolean;
   changed: boolean;
+  /** On a resubscription with a server keeping topicHistory: events replayed before this answer. */
+  replayed?: number;
+  /** False when the history no longer reached back to the last event seen: some may be lost. */
+  complete?: boolean;
 }
 
 export declare const ClientState: {

@@ -488,6 +488,8 @@ export interface FacetRoutingSection {
   transformOutgoing?: (reply: Reply | ActionReply, connection: WebSocketConnection) => any;
   /** Gate for websocket://subscribe from clients (may be async); without it they are refused. */
   authorizeSubscribe?: (connection: WebSocketConnection, topic: string) => boolean | Promise<boolean>;
+  /** Topic events (with an id) kept per topic for clients that resubscribe with `since`. Default 0. */
+  topicHistory?: number;
 }
 
 /** Seed 004's reliable delivery (docs/facet.md#reliable-delivery). */

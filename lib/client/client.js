@@ -177,7 +177,9 @@ export class HyphaeClient {
     if (this.#state === ClientState.DISCONNECTED) return Promise.reject(notConnected());
     let entry = this.#topics.get(topic);
     const isNew = entry === undefined;
-    if (isNew) this.#topics.set(topic, (entry = { listeners: new Set(), waiters: [], confirmed: false }));
+    if (isNew) {
+      this.#topics.set(topic, (entry = { listeners: new Set(), waiters: [], confirmed: false, lastEventId: null }));
+    }
     if (listener) entry.listeners.add(listener);
     if (entry.confirmed) return Promise.resolve({ topic, subscribed: true, changed: false });
     const answered = new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
@@ -401,6 +403,7 @@ export class HyphaeClient {
     if (isObject && message.type === 'event' && typeof message.action === 'string') {
       this.#emit('event', message);
       const entry = this.#topics.get(message.action);
+      if (entry && typeof message.id === 'string') entry.lastEventId = message.id;
       if (entry) {
         for (const listener of [...entry.listeners]) {
           try {
@@ -429,7 +432,10 @@ export class HyphaeClient {
   }
 
   #subscribeOnServer(topic, entry) {
-    this.#exchangeNow({ path: SUBSCRIBE_PATH, body: { topic } }).then(
+    // After a lost connection, `since` asks the server (topicHistory) for
+    // the events published meanwhile.
+    const body = entry.lastEventId === null ? { topic } : { topic, since: entry.lastEventId };
+    this.#exchangeNow({ path: SUBSCRIBE_PATH, body }).then(
       (reply) => {
         if (this.#topics.get(topic) !== entry) return; // unsubscribed meanwhile
         if (reply.success === false) {

@@ -409,3 +409,50 @@ describe('reconnectDelay', () => {
     expect(reconnectDelay(10, { ...options, jitter: 1 }, () => 0.25)).toBe(750);
   });
 });
+
+describe('topic history: events missed while reconnecting are replayed', () => {
+  const cleanup = cleanupAfterEach();
+
+  it('a client that comes back gets what was published meanwhile, in order, once, before new events', async () => {
+    const fixture = await startFacet({ routing: { authorizeSubscribe: () => true, topicHistory: 10 } });
+    cleanup.push(() => fixture.facet.stop({ timeout: 100 }));
+    const { facet, url } = fixture;
+    const client = new HyphaeClient({ url, reconnect: { initialDelay: 20, jitter: 0 } });
+    cleanup.push(() => client.close());
+    const seen = [];
+    const connection = nextConnection(facet);
+    await client.connect();
+    await client.subscribe('news', (payload) => seen.push(payload.n));
+    let event = next(client, 'event');
+    facet.publish('news', createTopicEvent('news', { n: 1 }));
+    await event;
+
+    // Published while the client is away: kept in the history.
+    const away = next(client, 'reconnecting');
+    await facet.closeConnection((await connection).id, 1012, 'Service restart');
+    await away;
+    facet.publish('news', createTopicEvent('news', { n: 2 }));
+    facet.publish('news', createTopicEvent('news', { n: 3 }));
+    await next(client, 'open');
+    expect(await client.subscribe('news')).toMatchObject({ topic: 'news', subscribed: true });
+    event = next(client, 'event', (e) => e.payload.n === 4);
+    facet.publish('news', createTopicEvent('news', { n: 4 }));
+    await event;
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('the reply says when the history no longer reaches back to `since`', async () => {
+    const fixture = await startFacet({ routing: { authorizeSubscribe: () => true, topicHistory: 2 } });
+    cleanup.push(() => fixture.facet.stop({ timeout: 100 }));
+    for (const n of [1, 2, 3]) fixture.facet.publish('t', createTopicEvent('t', { n }, { id: `e${n}` }));
+    const tester = createTestClient();
+    await tester.connect(fixture.url);
+    cleanup.push(() => tester.disconnect());
+    const kept = await tester.send({ path: 'websocket://subscribe', body: { topic: 't', since: 'e2' } });
+    expect(kept.data).toMatchObject({ subscribed: true, replayed: 1, complete: true });
+    await tester.send({ path: 'websocket://unsubscribe', body: { topic: 't' } });
+    const lost = await tester.send({ path: 'websocket://subscribe', body: { topic: 't', since: 'e1' } });
+    expect(lost.data).toMatchObject({ replayed: 2, complete: false });
+    expect(tester.messages.map((m) => m.payload.n)).toEqual([3, 2, 3]);
+  });
+});
