@@ -22,6 +22,8 @@ export const SUBSCRIBE_PATH = 'websocket://subscribe';
 export const UNSUBSCRIBE_PATH = 'websocket://unsubscribe';
 /** A client's confirmation of a reliable delivery: body { id }. */
 export const ACK_PATH = 'websocket://ack';
+/** A client's liveness check (seed 004's heartbeat): answered with the server's time. */
+export const HEARTBEAT_PATH = 'websocket://heartbeat';
 // What only a WebSocket connection can ask for.
 const CONNECTION_PATHS = Object.freeze([SUBSCRIBE_PATH, UNSUBSCRIBE_PATH, ACK_PATH]);
 
@@ -302,6 +304,9 @@ export function createFacetMembers(rawConfig = {}, environment = {}) {
     }
     if (!match && (path === SUBSCRIBE_PATH || path === UNSUBSCRIBE_PATH)) {
       return clientSubscription(connection, path, body, correlationId, traceId ?? randomUUID());
+    }
+    if (!match && path === HEARTBEAT_PATH) {
+      return resultReply({ data: { timestamp: Date.now() } }, correlationId, traceId);
     }
     if (!match && path === ACK_PATH) {
       const id = body?.id;

@@ -56,6 +56,12 @@ export interface ClientOptions {
    * `auth.token` as a bearer token, until a connection opens.
    */
   rest?: { url: string | { readonly href: string }; fetch?: (url: string, init: any) => Promise<any> };
+  /**
+   * Seed 004's heartbeat: a websocket://heartbeat request every `interval`
+   * ms; no reply within `timeout` ms gives the connection up (close 1006
+   * "Heartbeat timeout") and reconnects. true: 30000 / 10000. Default off.
+   */
+  heartbeat?: boolean | { interval?: number; timeout?: number };
 }
 
 export interface RequestOptions {
@@ -108,6 +114,8 @@ export interface ClientEvents {
   message: [message: unknown];
   event: [event: TopicEvent];
   error: [error: Error];
+  /** A heartbeat answered, with its round trip in ms. */
+  heartbeat: [info: { rtt: number }];
 }
 
 /** A request whose reply said `success: false`. */

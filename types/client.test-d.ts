@@ -25,7 +25,9 @@ const client = new HyphaeClient({
   timeout: 5000,
   retries: 1,
   rest: { url: 'http://127.0.0.1:8081/ws-api' },
+  heartbeat: { interval: 30_000 },
 });
+client.on('heartbeat', ({ rtt }) => void rtt.toFixed());
 const stop: () => void = client.on('reconnecting', ({ attempt, delay }) => void [attempt.toFixed(), delay.toFixed()]);
 client.on('error', (error) => void error.message);
 client.on('disconnected', (error) => {

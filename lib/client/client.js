@@ -12,6 +12,7 @@ import { Listeners } from './listeners.js';
 import { clientOptions, requestLimits } from './options.js';
 import { RequestTable } from './requests.js';
 import { exchangeOverRest, tokenOf } from './rest.js';
+import { Heartbeat } from './heartbeat.js';
 
 export const ClientState = Object.freeze({
   IDLE: 'idle',
@@ -26,6 +27,7 @@ export const ClientState = Object.freeze({
 const SUBSCRIBE_PATH = 'websocket://subscribe';
 const UNSUBSCRIBE_PATH = 'websocket://unsubscribe';
 const ACK_PATH = 'websocket://ack';
+const HEARTBEAT_PATH = 'websocket://heartbeat';
 /** How many reliable-delivery ids the client remembers to drop repeats. */
 const REMEMBERED_DELIVERIES = 1000;
 
@@ -54,11 +56,19 @@ export class HyphaeClient {
   #closing = null;
   /** Ids of reliable deliveries already handed out, oldest first (bounded). */
   #delivered = new Set();
+  #heartbeat = null;
 
   /** @param {object} options see docs/client.md */
   constructor(options) {
     this.#options = clientOptions(options);
     this.#requests = new RequestTable(this.#options.queueSize);
+    if (this.#options.heartbeat) {
+      this.#heartbeat = new Heartbeat(this.#options.heartbeat, {
+        probe: (timeout) => this.#exchangeNow({ path: HEARTBEAT_PATH }, timeout),
+        onBeat: (rtt) => this.#emit('heartbeat', { rtt }),
+        onLost: () => this.#abandon('Heartbeat timeout'),
+      });
+    }
     clientsMade += 1;
     this.#idPrefix = `c${clientsMade.toString(36)}${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
   }
@@ -210,6 +220,7 @@ export class HyphaeClient {
     }
     if (this.#state === ClientState.CLOSED) return this.#closing;
     this.#setState(ClientState.CLOSED);
+    this.#heartbeat?.stop();
     this.#settleAll(closedError());
     const socket = this.#socket;
     if (socket === null) return (this.#closing = Promise.resolve());
@@ -309,7 +320,21 @@ export class HyphaeClient {
     for (const [topic, entry] of this.#topics) this.#subscribeOnServer(topic, entry);
     for (const request of this.#requests.takeQueued()) this.#transmit(request);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    this.#heartbeat?.start();
     this.#emit('open', { reconnected, auth });
+  }
+
+  /**
+   * Gives up a connection that stopped answering without closing: it is
+   * treated as lost (1006) at once, since its close handshake could take
+   * as long as the dead network lets it.
+   */
+  #abandon(reason) {
+    const socket = this.#socket;
+    if (socket === null || this.#state !== ClientState.OPEN) return;
+    if (typeof socket.terminate === 'function') socket.terminate();
+    else socket.close(4000, reason);
+    this.#onSocketClose(socket, 1006, reason);
   }
 
   #refused(socket, error) {
@@ -320,6 +345,7 @@ export class HyphaeClient {
   #onSocketClose(socket, code, reason) {
     if (socket !== this.#socket) return;
     this.#socket = null;
+    this.#heartbeat?.stop();
     const wasOpen = this.#state === ClientState.OPEN;
     this.#requests.connectionLost(`close code ${code}`);
     for (const entry of this.#topics.values()) entry.confirmed = false;
@@ -459,12 +485,9 @@ export class HyphaeClient {
   }
 
   /** A request sent at once on the current connection, never queued or retried. */
-  #exchangeNow(message) {
+  #exchangeNow(message, timeout = this.#options.timeout) {
     const { envelope, text } = this.#prepare(message);
-    const { request, promise } = this.#requests.track(envelope, text, {
-      timeout: this.#options.timeout,
-      retries: 0,
-    });
+    const { request, promise } = this.#requests.track(envelope, text, { timeout, retries: 0 });
     this.#transmit(request);
     return promise;
   }

@@ -3,6 +3,7 @@
 import { invalidOption, unknownOption } from '../errors.js';
 import { reconnectOptions } from './backoff.js';
 import { PRIORITY_RANK } from './requests.js';
+import { HEARTBEAT_DEFAULTS } from './heartbeat.js';
 
 const KNOWN = [
   'url',
@@ -15,6 +16,7 @@ const KNOWN = [
   'retries',
   'queueSize',
   'rest',
+  'heartbeat',
 ];
 
 /**
@@ -45,6 +47,7 @@ export function clientOptions(options) {
   }
   return {
     url: String(url),
+    heartbeat: heartbeatOptions(options.heartbeat),
     rest: rest === undefined ? null : { url: String(rest.url).replace(/\/+$/, ''), fetch: rest.fetch },
     protocols,
     WebSocket,
@@ -69,6 +72,20 @@ export function requestLimits(options, client) {
     timeout: positiveInteger('timeout', options.timeout, client.timeout),
     retries: count('retries', options.retries, client.retries),
     priority,
+  };
+}
+
+/** `heartbeat`: false (default), true (seed 004's 30 s / 10 s) or { interval, timeout }. */
+function heartbeatOptions(value) {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { ...HEARTBEAT_DEFAULTS };
+  if (value === null || typeof value !== 'object') throw invalidOption('heartbeat', 'a boolean or an object', value);
+  for (const key of Object.keys(value)) {
+    if (!['interval', 'timeout'].includes(key)) throw unknownOption(`heartbeat.${key}`, ['interval', 'timeout']);
+  }
+  return {
+    interval: positiveInteger('heartbeat.interval', value.interval, HEARTBEAT_DEFAULTS.interval),
+    timeout: positiveInteger('heartbeat.timeout', value.timeout, HEARTBEAT_DEFAULTS.timeout),
   };
 }
 

@@ -456,3 +456,49 @@ describe('topic history: events missed while reconnecting are replayed', () => {
     expect(tester.messages.map((m) => m.payload.n)).toEqual([3, 2, 3]);
   });
 });
+
+describe('client heartbeat (seed 004)', () => {
+  const cleanup = cleanupAfterEach();
+
+  it('beats on an open connection, and gives up a connection that stops answering, then reconnects', async () => {
+    const fixture = await startFacet();
+    cleanup.push(() => fixture.facet.stop({ timeout: 100 }));
+    const { facet, url } = fixture;
+    const client = new HyphaeClient({
+      url,
+      // Generous against a loaded machine: a slow reply must not look dead.
+      heartbeat: { interval: 50, timeout: 1000 },
+      reconnect: { initialDelay: 10, jitter: 0 },
+    });
+    cleanup.push(() => client.close());
+    const first = nextConnection(facet);
+    await client.connect();
+    const [{ rtt }] = await next(client, 'heartbeat');
+    expect(rtt).toBeGreaterThanOrEqual(0);
+
+    // The server stops reading this connection: no close ever comes, and
+    // only the heartbeat can tell.
+    const second = nextConnection(facet);
+    const lost = next(client, 'close');
+    const back = next(client, 'open');
+    (await first).socket.pause();
+    expect((await lost)[0]).toEqual({ code: 1006, reason: 'Heartbeat timeout', wasOpen: true });
+    expect((await back)[0].reconnected).toBe(true);
+    expect((await second).id).not.toBe((await first).id);
+    await next(client, 'heartbeat'); // and beats again on the new connection
+  });
+
+  it("the facet answers websocket://heartbeat with its time; bad heartbeat options are refused", async () => {
+    const fixture = await startFacet();
+    cleanup.push(() => fixture.facet.stop({ timeout: 100 }));
+    const tester = createTestClient();
+    await tester.connect(fixture.url);
+    cleanup.push(() => tester.disconnect());
+    const before = Date.now();
+    const reply = await tester.send({ path: 'websocket://heartbeat' });
+    expect(reply.success).toBe(true);
+    expect(reply.data.timestamp).toBeGreaterThanOrEqual(before);
+    expect(() => new HyphaeClient({ url: 'ws://x', heartbeat: { interval: 0 } })).toThrow(/heartbeat.interval/);
+    expect(() => new HyphaeClient({ url: 'ws://x', heartbeat: { every: 5 } })).toThrow(/heartbeat.every/);
+  });
+});
