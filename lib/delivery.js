@@ -6,9 +6,7 @@
 // carrying it closed without confirming it.
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, HyphaeError, invalidOption, unknownOption } from './errors.js';
-
-/** Seed 004's priorities: a new connection gets high ones first. */
-const PRIORITY_RANK = Object.freeze({ high: 0, normal: 1, low: 2 });
+import { priorityRank } from './priorities.js';
 
 export class DeliveryOutbox {
   #settings;
@@ -51,9 +49,7 @@ export class DeliveryOutbox {
         this.#finish(older, null, item.id);
       }
     }
-    const recipient = this.#recipient(key);
-    if (recipient.items.length >= this.#settings.queueSize) {
-      this.#dropIfIdle(key);
+    if ((this.#recipients.get(key)?.items.length ?? 0) >= this.#settings.queueSize) {
       return Promise.reject(
         new HyphaeError(
           ErrorCodes.DELIVERY_QUEUE_FULL,
@@ -61,6 +57,7 @@ export class DeliveryOutbox {
         ),
       );
     }
+    const recipient = this.#recipient(key);
     const promise = new Promise((resolve, reject) => Object.assign(item, { resolve, reject }));
     item.timer = setTimeout(() => {
       this.#finish(item, new HyphaeError(ErrorCodes.DELIVERY_EXPIRED, `Delivery ${item.id} to ${key} expired unconfirmed`));
@@ -139,7 +136,7 @@ export class DeliveryOutbox {
     for (const name of Object.keys(options)) if (!known.includes(name)) throw unknownOption(name, known);
     const { type = 'message', priority = 'normal', expiry = this.#settings.expiry, retries = this.#settings.retries } = options;
     if (typeof type !== 'string' || type === '') throw invalidOption('type', 'a non-empty string', type);
-    if (!Object.hasOwn(PRIORITY_RANK, priority)) throw invalidOption('priority', '"high", "normal" or "low"', priority);
+    const rank = priorityRank(priority);
     if (!Number.isInteger(expiry) || expiry <= 0 || expiry > 2 ** 31 - 1) {
       throw invalidOption('expiry', 'an integer of milliseconds from 1 to 2^31-1', expiry);
     }
@@ -163,7 +160,7 @@ export class DeliveryOutbox {
       id,
       key,
       text,
-      rank: PRIORITY_RANK[priority],
+      rank,
       coalesce,
       expiry,
       retries,

@@ -2,7 +2,7 @@
 // ERR_HYPHAE_INVALID_OPTION there, not a surprise at the first reconnect.
 import { invalidOption, unknownOption } from '../errors.js';
 import { reconnectOptions } from './backoff.js';
-import { PRIORITY_RANK } from './requests.js';
+import { priorityRank } from '../priorities.js';
 import { HEARTBEAT_DEFAULTS } from './heartbeat.js';
 
 const KNOWN = [
@@ -66,12 +66,11 @@ const REQUEST_KNOWN = ['timeout', 'retries', 'priority', 'metadata'];
 export function requestLimits(options, client) {
   if (options === null || typeof options !== 'object') throw invalidOption('request options', 'an object', options);
   for (const key of Object.keys(options)) if (!REQUEST_KNOWN.includes(key)) throw unknownOption(key, REQUEST_KNOWN);
-  const { priority = 'normal' } = options;
-  if (!Object.hasOwn(PRIORITY_RANK, priority)) throw invalidOption('priority', '"high", "normal" or "low"', priority);
+  const rank = priorityRank(options.priority ?? 'normal');
   return {
     timeout: positiveInteger('timeout', options.timeout, client.timeout),
     retries: count('retries', options.retries, client.retries),
-    priority,
+    rank,
   };
 }
 

@@ -4,9 +4,7 @@
 // again while it has retries left. Its deadline runs from the call, through
 // queueing and retries.
 import { ErrorCodes, HyphaeError } from '../errors.js';
-
-/** Seed 004's message priorities; they order the queue when a connection opens. */
-export const PRIORITY_RANK = Object.freeze({ high: 0, normal: 1, low: 2 });
+import { PRIORITY_RANK } from '../priorities.js';
 
 export class RequestTable {
   /** correlationId → request, queued or sent */
@@ -33,12 +31,12 @@ export class RequestTable {
    * `fail`/`failAll`.
    * @param {object} envelope with a unique correlationId
    * @param {string} text the envelope as JSON, what goes on the wire
-   * @param {{ timeout: number, retries: number, priority: string }} limits
+   * @param {{ timeout: number, retries: number, rank?: number }} limits rank: PRIORITY_RANK's
    */
-  track(envelope, text, { timeout, retries, priority = 'normal' }) {
+  track(envelope, text, { timeout, retries, rank = PRIORITY_RANK.normal }) {
     let request;
     const promise = new Promise((resolve, reject) => {
-      request = { envelope, text, retries, rank: PRIORITY_RANK[priority], resolve, reject, sent: false, timer: null };
+      request = { envelope, text, retries, rank, resolve, reject, sent: false, timer: null };
     });
     request.timer = setTimeout(() => {
       this.#forget(request);

@@ -8,44 +8,13 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createTopicEvent, createWebSocketFacet } from '../../lib/index.js';
 import { ClientState, HyphaeClient, createTestClient, reconnectDelay, RECONNECT_DEFAULTS } from '../../lib/client/index.js';
-import { startFacet } from './helpers/facet.js';
+import { disconnected, nextConnection, startFacet } from './helpers/facet.js';
+import { nextEvent as next } from './helpers/hyphae-client.js';
 import { cleanupAfterEach } from './helpers/cleanup.js';
 import { unusedPort } from './helpers/ports.js';
 
 // Short, fixed delays: the tests await events, the delays only pace them.
 const FAST = { initialDelay: 10, maxDelay: 40, jitter: 0 };
-
-/** Resolves with the arguments of the client's next `event`. */
-function next(client, event, accept = () => true) {
-  return new Promise((resolve) => {
-    const off = client.on(event, (...args) => {
-      if (!accept(...args)) return;
-      off();
-      resolve(args);
-    });
-  });
-}
-
-/** Resolves with the server side of the next connection. */
-function nextConnection(facet) {
-  return new Promise((resolve) => {
-    const off = facet.onConnection((connection) => {
-      off();
-      resolve(connection);
-    });
-  });
-}
-
-/** Resolves with [code, reason] when a server-side connection ends. */
-function disconnected(facet, connection) {
-  return new Promise((resolve) => {
-    const off = facet.onDisconnection((gone, code, reason) => {
-      if (gone !== connection) return;
-      off();
-      resolve([code, reason]);
-    });
-  });
-}
 
 describe('hyphae/client', () => {
   const cleanup = cleanupAfterEach();

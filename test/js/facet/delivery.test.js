@@ -8,24 +8,11 @@ import { WebSocketServer } from '../../../lib/index.js';
 import { createFacetMembers } from '../../../lib/facet.js';
 import { HyphaeClient } from '../../../lib/client/index.js';
 import { startFacet } from '../helpers/facet.js';
+import { nextMessages as messages } from '../helpers/hyphae-client.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 
 const SESSIONS = { 't-ada': { userId: 'ada', sessionId: 's-ada' }, 't-bob': { userId: 'bob', sessionId: 's-bob' } };
 const authenticate = (connection, message) => SESSIONS[message?.body?.token] ?? false;
-
-/** Resolves with the client's next `count` messages. */
-function messages(client, count) {
-  const received = [];
-  return new Promise((resolve) => {
-    const off = client.on('message', (message) => {
-      received.push(message);
-      if (received.length === count) {
-        off();
-        resolve(received);
-      }
-    });
-  });
-}
 
 /**
  * A plain ws client that authenticates and then never confirms anything.

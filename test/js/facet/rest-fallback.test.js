@@ -7,18 +7,9 @@ import { once } from 'node:events';
 import { createRestFallback, tokenFromRequest } from '../../../lib/index.js';
 import { ClientState, HyphaeClient } from '../../../lib/client/index.js';
 import { startFacet } from '../helpers/facet.js';
+import { nextEvent as next, nextMessages } from '../helpers/hyphae-client.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { unusedPort } from '../helpers/ports.js';
-
-/** Resolves with the arguments of the client's next `event`. */
-function next(client, event) {
-  return new Promise((resolve) => {
-    const off = client.on(event, (...args) => {
-      off();
-      resolve(args);
-    });
-  });
-}
 
 const SESSIONS = { 't-ada': { userId: 'ada', sessionId: 's-ada' }, 't-ops': { userId: 'ops', role: 'service' } };
 const authenticateMessage = (connection, message) => SESSIONS[message?.body?.token] ?? false;
@@ -103,18 +94,9 @@ describe('REST fallback (createRestFallback)', () => {
     const { call, url } = await setup();
     const client = await sessionClient(url, 't-ada');
     const received = [];
-    const arrived = (count) =>
-      new Promise((resolve) => {
-        const off = client.on('message', (message) => {
-          received.push(message);
-          if (received.length === count) {
-            off();
-            resolve();
-          }
-        });
-      });
+    const arrived = () => nextMessages(client, 1).then((messages) => received.push(...messages));
 
-    let waiting = arrived(1);
+    let waiting = arrived();
     expect(await call('POST', '/broadcast', { token: 't-ops', body: { sessionId: 's-ada', message: { type: 'notice', text: 'hi' } } })).toEqual([200, { sent: 1 }]);
     await waiting;
     expect(received[0]).toEqual({ type: 'notice', text: 'hi' });
@@ -123,7 +105,7 @@ describe('REST fallback (createRestFallback)', () => {
     expect(status).toBe(200);
     expect(listing).toEqual({ sessionId: 's-ada', connections: [expect.objectContaining({ id: expect.any(String), userId: 'ada' })] });
 
-    waiting = arrived(2);
+    waiting = arrived();
     const [accepted, answer] = await call('POST', '/notify/operation', {
       token: 't-ops',
       body: { sessionId: 's-ada', operationId: 'op-1', status: 'completed', details: { rows: 3 } },

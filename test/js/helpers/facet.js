@@ -13,14 +13,30 @@ export async function startFacet(config = {}) {
   return { facet, url: `ws://127.0.0.1:${facet.getPort()}/ws` };
 }
 
-/** Connects and resolves with [client, its WebSocketConnection on the server]. */
-export async function connectTo(facet, url, options) {
-  const opened = new Promise((resolve) => {
+/** Resolves with the server side of the facet's next connection. */
+export function nextConnection(facet) {
+  return new Promise((resolve) => {
     const off = facet.onConnection((connection) => {
       off();
       resolve(connection);
     });
   });
+}
+
+/** Resolves with [code, reason] when this server-side connection ends. */
+export function disconnected(facet, connection) {
+  return new Promise((resolve) => {
+    const off = facet.onDisconnection((gone, code, reason) => {
+      if (gone !== connection) return;
+      off();
+      resolve([code, reason]);
+    });
+  });
+}
+
+/** Connects and resolves with [client, its WebSocketConnection on the server]. */
+export async function connectTo(facet, url, options) {
+  const opened = nextConnection(facet);
   const client = await connect(url, options);
   return [client, await opened];
 }
