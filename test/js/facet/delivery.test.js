@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { WebSocketServer } from '../../../lib/index.js';
 import { createFacetMembers } from '../../../lib/facet.js';
 import { HyphaeClient } from '../../../lib/client/index.js';
-import { startFacet } from '../helpers/facet.js';
+import { nextConnection, startFacet } from '../helpers/facet.js';
 import { nextMessages as messages } from '../helpers/hyphae-client.js';
 import { cleanupAfterEach } from '../helpers/cleanup.js';
 
@@ -210,5 +210,36 @@ describe('hyphae/client and reliable delivery', () => {
     expect(acks).toEqual(['d-1', 'd-1']);
     await client.close();
     await server.close();
+  });
+});
+
+describe('options that pick who is who', () => {
+  const cleanup = cleanupAfterEach();
+
+  it("delivery.keyOf names the recipient; the client's protocols and authPath reach the server", async () => {
+    const fixture = await startFacet({
+      websocket: { options: { protocols: ['chat.v2'] } },
+      connection: { authenticate: (connection, message) => message.path === 'auth://login' && { userId: 'ada' } },
+      // The device named in the URL, not the session or user.
+      delivery: { keyOf: (connection) => new URL(connection.metadata.url, 'ws://x').searchParams.get('device') },
+    });
+    cleanup.push(() => fixture.facet.stop({ timeout: 100 }));
+    const { facet, url } = fixture;
+    const client = new HyphaeClient({
+      url: `${url}?device=tablet-7`,
+      protocols: ['chat.v2'],
+      auth: { token: 'any' },
+      authPath: 'auth://login',
+      reconnect: false,
+    });
+    cleanup.push(() => client.close());
+    const opened = nextConnection(facet);
+    await client.connect();
+    expect(client.auth).toMatchObject({ authenticated: true, userId: 'ada' });
+    expect((await opened).socket.protocol).toBe('chat.v2');
+    const arrived = messages(client, 1);
+    expect((await facet.deliver('tablet-7', 'for the device')).attempts).toBe(1);
+    expect((await arrived)[0].payload).toBe('for the device');
+    expect(facet.getPendingDeliveries('ada')).toBe(0);
   });
 });
