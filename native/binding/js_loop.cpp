@@ -120,6 +120,8 @@ JsLoop::~JsLoop() {
 
 void JsLoop::attach(const ServerContext& context) {
     context_ = &context;
+    handshake_deadlines_.emplace(*this, context.options.handshake_timeout);
+    linger_deadlines_.emplace(*this, kLingerLimit);
     if (context_->options.ping_interval.count() > 0) {
         schedule_heartbeat(context_->options.ping_interval, false);
     }
@@ -316,7 +318,17 @@ void JsLoop::close() {
     terminate_all();
     // Whatever is pending runs now: finishing the terminated sessions, and
     // the timers (lingering sockets, close timeouts) as if they expired.
-    for (int pass = 0; pass < kSettlePasses && (!tasks_.empty() || !timers_.empty()); ++pass) {
+    const auto deadlines_left = [this] {
+        return handshake_deadlines_ &&
+               (!handshake_deadlines_->empty() || !linger_deadlines_->empty());
+    };
+    for (int pass = 0;
+         pass < kSettlePasses && (!tasks_.empty() || !timers_.empty() || deadlines_left());
+         ++pass) {
+        if (handshake_deadlines_) {
+            handshake_deadlines_->expire_all();
+            linger_deadlines_->expire_all();
+        }
         auto tasks = std::move(tasks_);
         tasks_.clear();
         for (auto& task : tasks) task();

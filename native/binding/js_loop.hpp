@@ -15,11 +15,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "hyphae/command.hpp"
+#include "hyphae/deadline_queue.hpp"
 #include "hyphae/handoff.hpp"
 #include "hyphae/poller.hpp"
 #include "hyphae/registry.hpp"
@@ -83,6 +85,8 @@ public:
     void post(std::function<void()> task) override;
     std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,
                                            std::function<void()> callback) override;
+    DeadlineQueue& handshake_deadlines() override { return *handshake_deadlines_; }
+    DeadlineQueue& linger_deadlines() override { return *linger_deadlines_; }
     void session_finished(ConnectionId id) override;
 
 private:
@@ -148,6 +152,9 @@ private:
     SessionLists lists_;
     std::vector<unsigned char> read_buffer_ = std::vector<unsigned char>(64 * 1024);
     std::vector<unsigned char> write_buffer_ = std::vector<unsigned char>(64 * 1024);
+    // Set by attach() (the handshake timeout is a server setting).
+    std::optional<DeadlineQueue> handshake_deadlines_;
+    std::optional<DeadlineQueue> linger_deadlines_;
     std::unique_ptr<HostTimer> heartbeat_timer_;
     std::unique_ptr<HostTimer> shutdown_timer_;
     std::mutex inbox_mutex_;

@@ -49,10 +49,6 @@ private:
     void reject(unsigned status, std::string body);
     void on_accept(beast::error_code ec);
     ConnectionInfo connection_info();
-    // Plain transport: answer the upgrade ourselves and hand the socket to a
-    // RawSession (hyphae's own frames).
-    void accept_own(const std::vector<std::pair<std::string, std::string>>& headers);
-    void hand_off(beast::error_code ec);
     void accept_upgrade(std::string protocol,
                         std::vector<std::pair<std::string, std::string>> headers);
     void read_message();

@@ -2,16 +2,13 @@
 // Member definitions of BasicSession, included by the two files that
 // instantiate it (plain and TLS) so they compile in parallel.
 #include "basic_session.hpp"
-#include "hyphae/raw_session.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <utility>
 
-#include "hyphae/accept_key.hpp"
 #include "hyphae/close_codes.hpp"
 #include "hyphae/frame.hpp"
 #include "hyphae/upgrade_policy.hpp"
+#include "hyphae/upgrade_response.hpp"
 #include "hyphae/worker.hpp"
 
 namespace hyphae {
@@ -53,13 +50,6 @@ std::uint16_t failure_close_code(const beast::error_code& ec) {
     return close_code::protocol_error;
 }
 
-std::string lower_case(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 }  // namespace
 
 template <class Transport>
@@ -75,7 +65,6 @@ struct BasicSession<Transport>::Handshake {
     // While the application decides: bounds the wait by the handshake
     // timeout (no socket operation is pending to be cut by it).
     std::optional<net::steady_timer> deciding;
-    std::string raw_response;  // the 101 written by accept_own
     // The upgrade is accepted and the 101 is on its way: the client will
     // take the connection as open.
     bool accepting = false;
@@ -150,6 +139,13 @@ void BasicSession<Transport>::on_request(beast::error_code ec) {
         return finish(false, close_code::abnormal, {});
     }
 
+    // RFC 6455 4.1: a client waits for the 101 before it sends frames.
+    // hyphae's own handshake serves those that do not; Beast's stream can
+    // take no bytes read past the request, so a clear refusal beats losing
+    // them.
+    if (handshake_->buffer.size() != 0) {
+        return reject(400, "Bad Request: data sent before the handshake response");
+    }
     const auto verdict = evaluate_upgrade(handshake_->parser.get(), owner_.context().options.policy,
                                           handshake_->context);
     if (!verdict.accept) return reject(verdict.status, verdict.body);
@@ -174,9 +170,7 @@ void BasicSession<Transport>::on_request(beast::error_code ec) {
         info.remote_port = handshake_->remote_port;
         info.target = std::string(request.target());
         info.protocols = std::string(request[http::field::sec_websocket_protocol]);
-        for (const auto& field : request) {
-            info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
-        }
+        info.headers = request_headers(request);
         owner_.events().on_upgrade(std::move(info));
         return;
     }
@@ -203,13 +197,6 @@ void BasicSession<Transport>::accept_upgrade(
     std::string protocol, std::vector<std::pair<std::string, std::string>> headers) {
     const auto& options = owner_.context().options;
     if (!protocol.empty()) handshake_->protocol = std::move(protocol);
-    if constexpr (!kTls) {
-        // hyphae's own frames serve every plain connection without the
-        // features that live in Beast's stream (compression, keep-alive).
-        if (options.own_frames && !options.deflate.enabled && options.idle_timeout.count() == 0) {
-            return accept_own(headers);
-        }
-    }
     // From here Beast's own timeouts govern the stream; the handshake limit
     // still bounds the rest of the opening handshake.
     beast::get_lowest_layer(ws_).expires_never();
@@ -254,80 +241,6 @@ void BasicSession<Transport>::accept_upgrade(
 }
 
 template <class Transport>
-void BasicSession<Transport>::accept_own(
-    const std::vector<std::pair<std::string, std::string>>& headers) {
-    const auto& request = handshake_->parser.get();
-    // The checks Beast's accept makes, with the same answers.
-    if (request.version() != 11 || request.method() != http::verb::get ||
-        request.find(http::field::host) == request.end()) {
-        return reject(400, "Bad Request");
-    }
-    const auto key = request[http::field::sec_websocket_key];
-    if (!valid_websocket_key(std::string_view(key.data(), key.size()))) {
-        return reject(400, "Bad Request");
-    }
-    if (request[http::field::sec_websocket_version] != "13") {
-        return reject(426, "Upgrade Required");
-    }
-    auto& response = handshake_->raw_response;
-    response =
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Server: hyphae\r\nSec-WebSocket-Accept: ";
-    response += websocket_accept(std::string_view(key.data(), key.size()));
-    response += "\r\n";
-    auto add = [&response](std::string_view name, std::string_view value) {
-        // A value from the application must not end the header early.
-        if (name.find_first_of("\r\n:") != std::string_view::npos ||
-            value.find_first_of("\r\n") != std::string_view::npos) {
-            return;
-        }
-        response.append(name).append(": ").append(value).append("\r\n");
-    };
-    if (!handshake_->protocol.empty()) add("Sec-WebSocket-Protocol", handshake_->protocol);
-    for (const auto& [name, value] : headers) add(name, value);
-    response += "\r\n";
-    handshake_->accepting = true;
-    net::async_write(ws_.next_layer(), net::buffer(response),
-                     [self = self()](beast::error_code ec, std::size_t) { self->hand_off(ec); });
-}
-
-template <class Transport>
-void BasicSession<Transport>::hand_off(beast::error_code ec) {
-    if constexpr (!kTls) {
-        if (state_ != State::handshaking) return;
-        if (ec) return finish(false, close_code::abnormal, {});
-        handshake_->request = handshake_->parser.release();
-        ConnectionInfo info = connection_info();
-        // Bytes the client sent right behind its request (early frames).
-        const std::string early = beast::buffers_to_string(handshake_->buffer.data());
-        auto& stream = ws_.next_layer();
-        stream.expires_never();
-        // The descriptor leaves asio's reactor (for a Poller).
-        Socket socket = stream.release_socket();
-        const int fd = socket.release(ec);
-        Handoff handoff{ec ? -1 : fd, status_, counted_, peer_};
-        counted_ = false;
-        // The connection lives on elsewhere; this object ends silently.
-        state_ = State::finished;
-        handshake_.reset();
-        if (const auto& adopter = owner_.context().adopter) {
-            // A close_when_open_ here can only come from the shutdown, which
-            // the adopter is in as well: it closes what it adopts then.
-            owner_.session_finished(id());
-            adopter->adopt(id(), std::move(handoff), std::move(info), early);
-            return;
-        }
-        auto raw = std::make_shared<RawSession>(owner_, id(), std::move(handoff));
-        owner_.sessions().replace(id(), raw);
-        raw->open(std::move(info), early);
-        if (close_when_open_)
-            raw->close(close_when_open_->code, std::move(close_when_open_->reason));
-    } else {
-        (void)ec;
-    }
-}
-
-template <class Transport>
 void BasicSession<Transport>::reject(unsigned status, std::string body) {
     auto& response = handshake_->response;
     response.version(11);
@@ -358,9 +271,7 @@ ConnectionInfo BasicSession<Transport>::connection_info() {
     info.target = std::string(request.target());
     info.status = status_;
     info.protocol = std::move(handshake_->protocol);
-    for (const auto& field : request) {
-        info.headers.emplace_back(lower_case(field.name_string()), std::string(field.value()));
-    }
+    info.headers = request_headers(request);
     return info;
 }
 

@@ -1,5 +1,7 @@
 #include "hyphae/raw_session.hpp"
 
+#include "raw_handshake.hpp"
+
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -26,8 +28,6 @@ constexpr std::size_t kCopyLimit = 1024;
 constexpr std::size_t kKeepCapacity = 16;
 // Reads per readiness before yielding to other connections.
 constexpr int kReadsPerWake = 4;
-// How long a finished connection waits for the peer's FIN.
-constexpr std::chrono::seconds kLingerLimit{2};
 
 // recv and sendmsg without libc's wrappers: in a multi-threaded process
 // those are cancellation points that switch the thread's cancel type around
@@ -69,19 +69,34 @@ RawSession::RawSession(SessionHost& owner, ConnectionId id, Handoff handoff)
       peer_(handoff.peer),
       counted_(handoff.counted) {}
 
+RawSession::RawSession(SessionHost& owner, ConnectionId id, AcceptedSocket socket)
+    : Session(id),
+      owner_(owner),
+      status_(std::make_shared<ConnectionStatus>()),
+      parser_(owner.context().options.max_payload_length),
+      peer_(socket.peer().address()),
+      state_(State::handshaking) {
+    make_handshake(socket.peer());
+    fd_ = socket.release();
+}
+
 RawSession::~RawSession() {
     // Normally closed by now (finish, linger); the Poller may be gone here.
     if (fd_ >= 0) ::close(fd_);
 }
 
 void RawSession::open(ConnectionInfo info, const std::string& early_bytes) {
-    WorkerStats::bump(owner_.stats().connections_opened);
-    owner_.events().on_open(std::move(info));
     // From here on, an open descriptor is one in the Poller.
     if (fd_ >= 0 && !owner_.poller().add(fd_, this)) {
         ::close(fd_);
         fd_ = -1;
     }
+    begin(std::move(info), early_bytes);
+}
+
+void RawSession::begin(ConnectionInfo info, const std::string& early_bytes) {
+    WorkerStats::bump(owner_.stats().connections_opened);
+    owner_.events().on_open(std::move(info));
     if (fd_ < 0) return finish(true, close_code::abnormal, {});
     if (!early_bytes.empty()) {
         consume(reinterpret_cast<const unsigned char*>(early_bytes.data()), early_bytes.size());
@@ -95,6 +110,7 @@ void RawSession::on_ready(std::uint32_t events) {
         const auto keep = lingering_;
         return read_ready();
     }
+    if (state_ == State::handshaking) return handshake_ready(events);
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && write_blocked_) {
         write_blocked_ = false;
         if (!write_queued()) return;
@@ -438,6 +454,7 @@ void RawSession::close_for_backpressure() {
 }
 
 void RawSession::close(std::uint16_t code, std::string reason) {
+    if (state_ == State::handshaking) return close_handshake(code, std::move(reason));
     if (state_ != State::open) return;
     state_ = State::closing;
     // Behind everything already queued, like any frame.
@@ -446,8 +463,7 @@ void RawSession::close(std::uint16_t code, std::string reason) {
     // once our frame is out (as with Beast's stream).
     if (reads_held()) ending_ = Ending{code, std::move(reason)};
     // The peer has the handshake timeout to answer (as Beast's close had).
-    close_timer_ = owner_.start_timer(owner_.context().options.handshake_timeout,
-                                      [self = self()] { self->terminate(); });
+    owner_.handshake_deadlines().push(*this);
 }
 
 void RawSession::ping(std::string payload) {
@@ -502,6 +518,11 @@ void RawSession::terminate() {
 
 void RawSession::finish(bool report, std::uint16_t code, std::string reason, bool graceful) {
     if (state_ == State::finished) return;
+    // A connection that never opened is not reported closed; whoever handed
+    // an adopted one in hears that it will never open.
+    const bool refused = state_ == State::handshaking && handshake_adopted();
+    if (state_ == State::handshaking) report = false;
+    handshake_.reset();
     state_ = State::finished;
     if (counted_) {
         counted_ = false;
@@ -518,13 +539,20 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
     queue_head_ = 0;
     head_written_ = 0;
     buffered_ = 0;
-    if (close_timer_) close_timer_->cancel();
+    DeadlineQueue::remove(*this);
     if (graceful && fd_ >= 0) {
         linger();
     } else {
         close_socket();
     }
     report_end(owner_, report, code, std::move(reason));
+    if (refused) owner_.events().on_refused(id());
+}
+
+void RawSession::on_deadline() {
+    if (lingering_) return end_linger();
+    if (state_ == State::handshaking) return finish(false, close_code::abnormal, {});
+    if (state_ == State::closing) terminate();
 }
 
 void RawSession::linger() {
@@ -533,13 +561,13 @@ void RawSession::linger() {
     // read and drop until the peer's FIN, bounded in time.
     if (::shutdown(fd_, SHUT_WR) != 0) return close_socket();
     lingering_ = self();
-    close_timer_ = owner_.start_timer(kLingerLimit, [self = self()] { self->end_linger(); });
+    owner_.linger_deadlines().push(*this);
     read_ready();
 }
 
 void RawSession::end_linger() {
     close_socket();
-    if (close_timer_) close_timer_->cancel();
+    DeadlineQueue::remove(*this);
     // Possibly the last reference: released when this function returns.
     const auto keep = std::move(lingering_);
 }

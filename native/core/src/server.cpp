@@ -1,10 +1,16 @@
 #include "hyphae/server.hpp"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <unordered_set>
 
+#include "hyphae/listener.hpp"
 #include "hyphae/session.hpp"
 #include "hyphae/worker.hpp"
 
@@ -67,6 +73,18 @@ Endpoint Server::listen() {
     const auto bound = acceptor_->local_endpoint();
     endpoint_ = Endpoint{bound.address().to_string(), bound.port(), bound.address().is_v6()};
 
+    if (uses_own_handshake(context_->options)) {
+        // Linux copies TCP_NODELAY to every socket accepted from here: one
+        // setsockopt fewer per connection.
+        acceptor_->set_option(tcp::no_delay(true));
+        listener_ = std::make_unique<Listener>(
+            *workers_.front(), acceptor_->release(),
+            [this](AcceptedSocket socket) { dispatch_accepted(std::move(socket)); });
+        acceptor_.reset();
+        start_workers();
+        net::post(io, [this] { listener_->start(); });
+        return *endpoint_;
+    }
     start_workers();
     net::post(io, [this] { accept_next(); });
     return *endpoint_;
@@ -96,6 +114,28 @@ ConnectionId Server::adopt(int fd, std::string preread) {
     }
     Worker& target = *workers_[next_adopter_.fetch_add(1) % workers_.size()];
     const ConnectionId id = target.reserve_id();
+    if (uses_own_handshake(context_->options)) {
+        sockaddr_storage address{};
+        length = sizeof(address);
+        const int flags = ::fcntl(fd, F_GETFL);
+        const int on = 1;
+        if (id == 0 || flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+            ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            ::close(fd);
+            return 0;
+        }
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        tcp::endpoint peer;
+        std::memcpy(peer.data(), &address, std::min<std::size_t>(length, peer.capacity()));
+        peer.resize(std::min<std::size_t>(length, peer.capacity()));
+        AcceptedSocket socket(fd, peer);
+        // Closed with the handler if the worker has already ended.
+        net::post(target.io(), [&target, id, socket = std::move(socket),
+                                preread = std::move(preread)]() mutable {
+            target.adopt(std::move(socket), id, std::move(preread));
+        });
+        return id;
+    }
     // Owned by a socket from here: if the worker has already ended, the
     // unrun handler is destroyed with its io_context and closes it.
     Socket socket(target.io());
@@ -130,6 +170,17 @@ void Server::report_closed() {
 std::optional<Endpoint> Server::local_endpoint() const {
     if (state_.load() != State::listening) return std::nullopt;
     return endpoint_;
+}
+
+void Server::dispatch_accepted(AcceptedSocket socket) {
+    Worker& target = *workers_[next_worker_];
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    const ConnectionId id = target.reserve_id();
+    // The listener runs on worker 0: its share starts at once.
+    if (&target == workers_.front().get()) return target.adopt(std::move(socket), id, {});
+    net::post(target.io(), [&target, id, socket = std::move(socket)]() mutable {
+        target.adopt(std::move(socket), id, {});
+    });
 }
 
 void Server::accept_next() {
@@ -222,6 +273,7 @@ void Server::stop(std::chrono::milliseconds grace) {
     net::post(workers_.front()->io(), [this] {
         beast::error_code ignored;
         if (acceptor_) acceptor_->close(ignored);
+        if (listener_) listener_->stop();
         if (accept_retry_) accept_retry_->cancel();
     });
     for (auto& worker : workers_) {

@@ -16,4 +16,9 @@ unsigned resolve_thread_count(unsigned requested) {
     return std::clamp(requested, 1u, kMaxThreads);
 }
 
+bool uses_own_handshake(const ServerOptions& options) {
+    return options.own_frames && !options.tls && !options.deflate.enabled &&
+           options.idle_timeout.count() == 0;
+}
+
 }  // namespace hyphae

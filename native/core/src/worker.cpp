@@ -5,6 +5,7 @@
 
 #include "hyphae/close_codes.hpp"
 #include "hyphae/command_runner.hpp"
+#include "hyphae/raw_session.hpp"
 #include "hyphae/session.hpp"
 
 namespace hyphae {
@@ -66,6 +67,17 @@ void Worker::adopt(Socket socket, ConnectionId id, std::string preread) {
     session->start(std::move(preread));
 }
 
+void Worker::adopt(AcceptedSocket socket, ConnectionId id, std::string preread) {
+    if (stopping_ || id == 0) {
+        socket.reset();
+        if (id != 0 && !preread.empty()) events_.on_refused(id);
+        return;
+    }
+    auto session = std::make_shared<RawSession>(*this, id, std::move(socket));
+    sessions_.add(id, session);
+    session->start(std::move(preread));
+}
+
 void Worker::session_finished(ConnectionId id) {
     topics_.remove_connection(id);
     // Holding a finished session would keep its Beast timers armed (and this
@@ -89,6 +101,8 @@ void Worker::begin_shutdown(std::chrono::milliseconds grace) {
     if (stopping_) return;
     stopping_ = true;
     if (heartbeat_timer_) heartbeat_timer_->cancel();
+    handshake_deadlines_.drain();
+    linger_deadlines_.drain();
     for (const auto& session : sessions_.snapshot()) {
         session->close(close_code::going_away, "Server shutting down");
     }

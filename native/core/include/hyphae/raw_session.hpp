@@ -1,8 +1,9 @@
 #pragma once
-// An open connection served by hyphae's own frame reader and writer on a
-// plain TCP socket (no Beast websocket::stream). A BasicSession<Stream>
-// does the opening handshake and hands the socket over (see
-// BasicSession::hand_off); from then on this object is the session.
+// A connection served by hyphae's own frame reader and writer on a plain
+// TCP socket (no Beast websocket::stream). It starts in one of two ways:
+// from a socket just accepted, when it does the opening handshake itself
+// (raw_handshake.cpp; uses_own_handshake), or handed over, open, from the
+// JS thread's loop's adoption (same-thread mode; see handoff.hpp).
 //
 // Why: frames queued in one round (a batch of JS commands, a burst of
 // publishes) leave in one sendmsg, small frames laid out contiguously;
@@ -21,18 +22,24 @@
 #include <string>
 #include <vector>
 
+#include "hyphae/accepted_socket.hpp"
 #include "hyphae/connection_status.hpp"
+#include "hyphae/deadline_queue.hpp"
 #include "hyphae/frame_parser.hpp"
 #include "hyphae/handoff.hpp"
 #include "hyphae/poller.hpp"
 #include "hyphae/session.hpp"
 #include "hyphae/session_host.hpp"
+#include "hyphae/upgrade_response.hpp"
 
 namespace hyphae {
 
-class RawSession final : public Session, private Poller::Client {
+class RawSession final : public Session, private Poller::Client, private DeadlineQueue::Entry {
 public:
+    // A connection whose handshake is done elsewhere: open() starts it.
     RawSession(SessionHost& owner, ConnectionId id, Handoff handoff);
+    // A socket just accepted (by an io thread): start() does the handshake.
+    RawSession(SessionHost& owner, ConnectionId id, AcceptedSocket socket);
     ~RawSession() override;
 
     // Reports the open event, parses bytes that arrived with the upgrade
@@ -40,11 +47,11 @@ public:
     void open(ConnectionInfo info, const std::string& early_bytes);
 
     bool is_open() const override { return state_ == State::open; }
-    void start(std::string) override {}
+    void start(std::string preread) override;
     bool send(OutboundMessage message, bool counted) override;
     void resume_reading() override;
     void set_paused(bool paused) override;
-    void decide_upgrade(UpgradeDecision) override {}
+    void decide_upgrade(UpgradeDecision decision) override;
     void close(std::uint16_t code, std::string reason) override;
     void ping(std::string payload) override;
     void pong(std::string payload) override;
@@ -54,7 +61,8 @@ public:
     void write_deferred() override;
 
 private:
-    enum class State : std::uint8_t { open, closing, finished };
+    enum class State : std::uint8_t { handshaking, open, closing, finished };
+    struct Handshake;
     struct Outgoing {
         SharedPayload payload;
         std::uint8_t opcode;
@@ -71,6 +79,29 @@ private:
         return std::static_pointer_cast<RawSession>(shared_from_this());
     }
     void on_ready(std::uint32_t events) override;
+    // The handshake timeout, the wait for the answer to our close, or the
+    // linger: whichever this session is in.
+    void on_deadline() override;
+
+    // The opening handshake (raw_handshake.cpp).
+    void handshake_ready(std::uint32_t events);
+    void read_request();
+    // Feeds what was received to the request parser; false when the
+    // handshake stopped reading (request complete or refused).
+    bool parse_request();
+    void on_request();
+    void accept_upgrade(std::string protocol, const HeaderList& headers);
+    void refuse(unsigned status, std::string_view body);
+    // Writes the handshake's answer; once it is out, opens or ends.
+    void write_answer();
+    void answer_written();
+    // Reports the open event and serves frames (or hands the connection to
+    // the same-thread loop).
+    void begin(ConnectionInfo info, const std::string& early_bytes);
+    void make_handshake(const tcp::endpoint& peer);
+    bool handshake_adopted() const;
+    // close() before the connection is open.
+    void close_handshake(std::uint16_t code, std::string reason);
     // One non-blocking recv: bytes read, 0 at the peer's FIN or an error,
     // -1 when nothing is waiting.
     ssize_t receive(std::vector<unsigned char>& buffer);
@@ -114,8 +145,8 @@ private:
     // shows (updated after each write, not per delivery).
     std::size_t published_queued_ = 0;
     std::size_t published_shown_ = 0;
-    std::optional<Ending> ending_;            // set: finish when the queue is written
-    std::unique_ptr<HostTimer> close_timer_;  // only while closing or lingering
+    std::optional<Ending> ending_;          // set: finish when the queue is written
+    std::unique_ptr<Handshake> handshake_;  // only while handshaking
     // Holds the session while it lingers, when nothing else does.
     std::shared_ptr<RawSession> lingering_;
     net::ip::address peer_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hyphae/accepted_socket.hpp"
 #include "hyphae/asio.hpp"
 #include "hyphae/command.hpp"
 #include "hyphae/connection_status.hpp"
@@ -21,6 +22,7 @@
 
 namespace hyphae {
 
+class Listener;
 class TopicTable;
 class Worker;
 struct ServerContext;
@@ -121,6 +123,8 @@ private:
     enum class State { idle, listening, stopping, stopped };
 
     void accept_next();
+    // Own handshake path: a connection from the listener, on worker 0.
+    void dispatch_accepted(AcceptedSocket socket);
     void start_workers();
     // An io thread has left run(); the last one ends the server, or tells
     // the adopter that nothing more is handed over.
@@ -132,6 +136,9 @@ private:
     std::shared_ptr<const ServerContext> context_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::optional<tcp::acceptor> acceptor_;  // lives on worker 0
+    // Own handshake path: the listening socket, released from acceptor_.
+    // Declared after workers_: destroyed before them, once they have ended.
+    std::unique_ptr<Listener> listener_;
     std::optional<net::steady_timer> accept_retry_;
     std::optional<Endpoint> endpoint_;
     unsigned next_worker_ = 0;

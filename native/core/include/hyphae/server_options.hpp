@@ -69,4 +69,10 @@ struct ServerOptions {
 
 unsigned resolve_thread_count(unsigned requested);
 
+// Whether plain connections are served by a RawSession from their first
+// byte (its own accept, request parser and 101; raw_handshake.cpp). What
+// needs Beast's stream (TLS, permessage-deflate, idleTimeout's keep-alive,
+// own_frames off) keeps Beast's handshake.
+bool uses_own_handshake(const ServerOptions& options);
+
 }  // namespace hyphae

@@ -16,6 +16,11 @@
 
 namespace hyphae {
 
+class DeadlineQueue;
+
+// How long a finished connection waits for the peer's FIN (RawSession::linger).
+constexpr std::chrono::milliseconds kLingerLimit{2000};
+
 class Poller;
 class Session;
 
@@ -50,6 +55,11 @@ public:
     virtual void post(std::function<void()> task) = 0;
     virtual std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,
                                                    std::function<void()> callback) = 0;
+    // Deadlines of the handshake timeout's length (the opening handshake,
+    // the wait for the peer's answer to our close), and of the linger after
+    // a close (kLingerLimit).
+    virtual DeadlineQueue& handshake_deadlines() = 0;
+    virtual DeadlineQueue& linger_deadlines() = 0;
     // Called by a session when it has finished: leaves registry and topics.
     virtual void session_finished(ConnectionId id) = 0;
 

@@ -11,8 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "hyphae/accepted_socket.hpp"
 #include "hyphae/asio.hpp"
 #include "hyphae/command.hpp"
+#include "hyphae/deadline_queue.hpp"
 #include "hyphae/outbound_message.hpp"
 #include "hyphae/poller.hpp"
 #include "hyphae/registry.hpp"
@@ -49,6 +51,8 @@ public:
     void post(std::function<void()> task) override;
     std::unique_ptr<HostTimer> start_timer(std::chrono::milliseconds delay,
                                            std::function<void()> callback) override;
+    DeadlineQueue& handshake_deadlines() override { return handshake_deadlines_; }
+    DeadlineQueue& linger_deadlines() override { return linger_deadlines_; }
     const TopicTable& topics() const { return topics_; }
     WorkerStats& stats() override { return stats_; }
     const WorkerStats& stats() const { return stats_; }
@@ -74,6 +78,8 @@ public:
     // id from reserve_id(). `preread`: the start of its HTTP request, read
     // by another server (Server::adopt), or empty.
     void adopt(Socket socket, ConnectionId id, std::string preread);
+    // The same for a socket on the own handshake path (uses_own_handshake).
+    void adopt(AcceptedSocket socket, ConnectionId id, std::string preread);
     // Called by a session when it has finished, on this thread.
     void session_finished(ConnectionId id) override;
     // Closes every session with 1001; after `grace`, drops those still open.
@@ -118,6 +124,11 @@ private:
     // Declared after io_ and before the sessions: outlives them, and is
     // destroyed while its io_context exists.
     Poller poller_{io_};
+    // Declared after io_ (their timers are asio timers) and before the
+    // sessions, whose destruction unlinks them. A lingering session's
+    // deadline keeps the io_context running, so it ends before the thread.
+    DeadlineQueue handshake_deadlines_{*this, context_->options.handshake_timeout};
+    DeadlineQueue linger_deadlines_{*this, kLingerLimit};
     // Declared after io_: destroyed first, while the sockets' io_context exists.
     Registry sessions_;
     TopicTable topics_;
