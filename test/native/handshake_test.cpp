@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <condition_variable>
 #include <future>
@@ -149,8 +151,11 @@ unsigned read_status(tcp::socket& socket, beast::flat_buffer& buffer) {
     return parser.get().result_int();
 }
 
-// Reads one unmasked server text frame (payload under 126 bytes).
+// Reads one unmasked server text frame (payload under 126 bytes). A frame
+// that never comes fails the test after 20 s (the read throws).
 std::string read_text_frame(tcp::socket& socket, beast::flat_buffer& buffer) {
+    const timeval limit{20, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
     const auto frame_length = [&]() -> std::size_t {
         if (buffer.size() < 2) return 2;
         return 2 + (static_cast<const unsigned char*>(buffer.data().data())[1] & 0x7fu);
@@ -313,6 +318,43 @@ TEST_P(Handshake, TheApplicationAcceptsOrRefusesEachRequest) {
     ASSERT_TRUE(sink->wait_until([&] { return sink->opens.size() == 1; }));
     EXPECT_EQ(sink->locked([&] { return sink->opens.front().id; }), second.id);
     client.close(websocket::close_code::normal);
+    server.stop_now();
+}
+
+// A frame that arrives while the application decides (its readiness is
+// reported before the connection is open, and taken then) is read once
+// the 101 is out.
+TEST_P(Handshake, AFrameSentWhileTheApplicationDecidesIsRead) {
+    auto options = this->options();
+    options.host = "127.0.0.1";
+    options.threads = 1;  // both connections below on one worker, in order
+    options.decide_upgrades = true;
+    auto sink = std::make_shared<DecidingSink>();
+    Server server(options, sink);
+    sink->message_hook = [&](ConnectionId id, const std::string& payload, bool binary) {
+        server.send(id, OutboundMessage{make_payload(payload), binary});
+    };
+    const auto port = server.listen().port;
+    net::io_context io;
+    tcp::socket socket(io), later(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), port});
+    net::write(socket, net::buffer(kUpgradeRequest));
+    const auto upgrade = sink->next_upgrade();
+    ASSERT_NE(upgrade.id, 0u);
+    net::write(socket, net::buffer(masked_text_frame("while deciding")));
+    // On loopback the frame is in the server's socket when write returns.
+    // The worker handles readiness in the order it arose, so once it has
+    // seen a request sent after the frame, the frame's readiness has been
+    // handled too, while the first request still waits for its verdict.
+    later.connect({net::ip::make_address("127.0.0.1"), port});
+    net::write(later, net::buffer(kUpgradeRequest));
+    ASSERT_NE(sink->next_upgrade().id, 0u);
+    UpgradeDecision yes;
+    yes.accept = true;
+    decide(server, upgrade.id, yes);
+    beast::flat_buffer buffer;
+    EXPECT_EQ(read_status(socket, buffer), 101u);
+    EXPECT_EQ(read_text_frame(socket, buffer), "while deciding");
     server.stop_now();
 }
 

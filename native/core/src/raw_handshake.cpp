@@ -51,21 +51,29 @@ void RawSession::start(std::string preread) {
 
 void RawSession::handshake_ready(std::uint32_t events) {
     if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) hung_up_ = true;
+    const bool input = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    // Input behind a complete request waits for open; its edge is taken now.
+    if (input && handshake_->request_done) handshake_->unread = true;
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && handshake_->write_blocked) {
         handshake_->write_blocked = false;
         write_answer();
         if (state_ != State::handshaking) return;
     }
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) read_request();
+    if (input) read_request();
 }
 
 void RawSession::read_request() {
     auto& buffer = owner_.read_buffer();
     while (state_ == State::handshaking && !handshake_->request_done) {
         const ssize_t got = receive(buffer);
-        if (got < 0) return;  // nothing waiting: the next arrival raises an edge
+        if (got < 0) {
+            handshake_->unread = false;  // nothing waiting: the next arrival raises an edge
+            return;
+        }
         // The peer left (or failed) before its request was complete.
         if (got == 0) return finish(false, close_code::abnormal, {});
+        // A read shorter than the buffer emptied the socket.
+        handshake_->unread = static_cast<std::size_t>(got) == buffer.size();
         handshake_->input.append(reinterpret_cast<const char*>(buffer.data()),
                                  static_cast<std::size_t>(got));
         if (!parse_request()) return;
@@ -201,6 +209,7 @@ void RawSession::answer_written() {
     info.protocol = std::move(handshake.protocol);
     info.headers = request_headers(request);
     const std::string early = std::move(handshake.input);
+    const bool unread = handshake.unread || hung_up_;
     auto closing = std::move(handshake.close_when_open);
     handshake_.reset();
 
@@ -220,7 +229,7 @@ void RawSession::answer_written() {
     begin(std::move(info), early);
     if (state_ != State::open) return;
     // Frames that arrived behind the request, after what came with it.
-    read_ready();
+    if (unread) read_ready();
     if (closing && state_ == State::open) close(closing->code, std::move(closing->reason));
 }
 

@@ -28,6 +28,12 @@ struct RawSession::Handshake {
     bool accepting = false;                 // the 101 is being written
     bool refusing = false;                  // an error answer is being written
     bool write_blocked = false;             // waiting for EPOLLOUT
+    // The socket may hold input whose edge has been taken (bytes handed in
+    // by adopt(), a read that filled the buffer, input reported after the
+    // request): read once the connection is open. Otherwise new input
+    // raises an edge of its own, and the read after the 101 is skipped:
+    // it found nothing once per connect/close cycle (EAGAIN).
+    bool unread = true;
 };
 
 }  // namespace hyphae
