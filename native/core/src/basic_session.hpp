@@ -46,7 +46,7 @@ private:
     }
     void read_request();
     void on_request(beast::error_code ec);
-    void reject(unsigned status, std::string body);
+    void reject(unsigned status, std::string_view body);
     void on_accept(beast::error_code ec);
     ConnectionInfo connection_info();
     void accept_upgrade(std::string protocol,

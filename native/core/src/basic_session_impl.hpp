@@ -57,7 +57,7 @@ struct BasicSession<Transport>::Handshake {
     beast::flat_buffer buffer;
     http::request_parser<http::empty_body> parser;
     UpgradeRequest request;
-    http::response<http::string_body> response;
+    std::string refusal;  // the error answer being written
     std::string remote_address;
     std::uint16_t remote_port = 0;
     UpgradeContext context;
@@ -186,8 +186,7 @@ void BasicSession<Transport>::decide_upgrade(UpgradeDecision decision) {
     if (!decision.accept) {
         const unsigned status =
             decision.status >= 400 && decision.status <= 599 ? decision.status : 401;
-        return reject(status,
-                      decision.message.empty() ? "Unauthorized" : std::move(decision.message));
+        return reject(status, decision.message.empty() ? "Unauthorized" : decision.message);
     }
     accept_upgrade(std::move(decision.protocol), std::move(decision.headers));
 }
@@ -241,24 +240,15 @@ void BasicSession<Transport>::accept_upgrade(
 }
 
 template <class Transport>
-void BasicSession<Transport>::reject(unsigned status, std::string body) {
-    auto& response = handshake_->response;
-    response.version(11);
-    response.result(status);
-    response.set(http::field::server, "hyphae");
-    response.set(http::field::content_type, "text/plain; charset=utf-8");
-    if (status == 426) {
-        response.set(http::field::upgrade, "websocket");
-        response.set(http::field::sec_websocket_version, "13");
-    }
-    response.keep_alive(false);
-    response.body() = std::move(body);
-    response.prepare_payload();
-    http::async_write(ws_.next_layer(), response, [self = self()](beast::error_code, std::size_t) {
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().shutdown(Socket::shutdown_send, ignored);
-        self->finish(false, close_code::abnormal, {});
-    });
+void BasicSession<Transport>::reject(unsigned status, std::string_view body) {
+    handshake_->refusal = refusal_response(status, body);
+    net::async_write(ws_.next_layer(), net::buffer(handshake_->refusal),
+                     [self = self()](beast::error_code, std::size_t) {
+                         beast::error_code ignored;
+                         beast::get_lowest_layer(self->ws_).socket().shutdown(Socket::shutdown_send,
+                                                                              ignored);
+                         self->finish(false, close_code::abnormal, {});
+                     });
 }
 
 template <class Transport>

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 
 #include "hyphae/session_host.hpp"
 
@@ -73,12 +72,7 @@ void Listener::accept_waiting() {
             });
             return;
         }
-        tcp::endpoint peer;
-        if (length <= peer.capacity()) {
-            std::memcpy(peer.data(), &address, length);
-            peer.resize(length);
-        }
-        on_accept_(AcceptedSocket(fd, peer));
+        on_accept_(AcceptedSocket(fd, endpoint_of(address, length)));
     }
 }
 

@@ -16,16 +16,6 @@
 
 namespace hyphae {
 
-void RawSession::make_handshake(const tcp::endpoint& peer) {
-    handshake_ = std::make_unique<Handshake>();
-    handshake_->remote_address = peer.address().to_string();
-    handshake_->remote_port = peer.port();
-}
-
-bool RawSession::handshake_adopted() const {
-    return handshake_ && handshake_->adopted;
-}
-
 void RawSession::start(std::string preread) {
     if (state_ != State::handshaking || !handshake_) return;
     auto& handshake = *handshake_;

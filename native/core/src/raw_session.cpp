@@ -76,7 +76,9 @@ RawSession::RawSession(SessionHost& owner, ConnectionId id, AcceptedSocket socke
       parser_(owner.context().options.max_payload_length),
       peer_(socket.peer().address()),
       state_(State::handshaking) {
-    make_handshake(socket.peer());
+    handshake_ = std::make_unique<Handshake>();
+    handshake_->remote_address = socket.peer().address().to_string();
+    handshake_->remote_port = socket.peer().port();
     fd_ = socket.release();
 }
 
@@ -520,7 +522,7 @@ void RawSession::finish(bool report, std::uint16_t code, std::string reason, boo
     if (state_ == State::finished) return;
     // A connection that never opened is not reported closed; whoever handed
     // an adopted one in hears that it will never open.
-    const bool refused = state_ == State::handshaking && handshake_adopted();
+    const bool refused = state_ == State::handshaking && handshake_ && handshake_->adopted;
     if (state_ == State::handshaking) report = false;
     handshake_.reset();
     state_ = State::finished;

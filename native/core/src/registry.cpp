@@ -8,11 +8,6 @@ void Registry::add(ConnectionId id, std::shared_ptr<Session> session) {
     }
 }
 
-void Registry::replace(ConnectionId id, std::shared_ptr<Session> session) {
-    const auto it = sessions_.find(id);
-    if (it != sessions_.end()) it->second = std::move(session);
-}
-
 std::shared_ptr<Session> Registry::take(ConnectionId id) {
     const auto it = sessions_.find(id);
     if (it == sessions_.end()) return nullptr;

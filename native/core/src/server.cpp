@@ -6,8 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include <unordered_set>
 
 #include "hyphae/listener.hpp"
@@ -125,10 +123,7 @@ ConnectionId Server::adopt(int fd, std::string preread) {
             return 0;
         }
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-        tcp::endpoint peer;
-        std::memcpy(peer.data(), &address, std::min<std::size_t>(length, peer.capacity()));
-        peer.resize(std::min<std::size_t>(length, peer.capacity()));
-        AcceptedSocket socket(fd, peer);
+        AcceptedSocket socket(fd, endpoint_of(address, length));
         // Closed with the handler if the worker has already ended.
         net::post(target.io(), [&target, id, socket = std::move(socket),
                                 preread = std::move(preread)]() mutable {

@@ -56,25 +56,24 @@ ConnectionId Worker::reserve_id() {
 }
 
 void Worker::adopt(Socket socket, ConnectionId id, std::string preread) {
-    if (stopping_ || id == 0) {
-        beast::error_code ignored;
-        socket.close(ignored);
-        if (id != 0 && !preread.empty()) events_.on_refused(id);
-        return;
-    }
-    auto session = make_session(*this, id, std::move(socket));
-    sessions_.add(id, session);
-    session->start(std::move(preread));
+    // Refused: the socket closes as it goes out of scope.
+    if (refuses(id, preread)) return;
+    begin_session(make_session(*this, id, std::move(socket)), std::move(preread));
 }
 
 void Worker::adopt(AcceptedSocket socket, ConnectionId id, std::string preread) {
-    if (stopping_ || id == 0) {
-        socket.reset();
-        if (id != 0 && !preread.empty()) events_.on_refused(id);
-        return;
-    }
-    auto session = std::make_shared<RawSession>(*this, id, std::move(socket));
-    sessions_.add(id, session);
+    if (refuses(id, preread)) return;
+    begin_session(std::make_shared<RawSession>(*this, id, std::move(socket)), std::move(preread));
+}
+
+bool Worker::refuses(ConnectionId id, const std::string& preread) {
+    if (!stopping_ && id != 0) return false;
+    if (id != 0 && !preread.empty()) events_.on_refused(id);
+    return true;
+}
+
+void Worker::begin_session(std::shared_ptr<Session> session, std::string preread) {
+    sessions_.add(session->id(), session);
     session->start(std::move(preread));
 }
 

@@ -3,8 +3,11 @@
 // the descriptor (closed unless taken) and the peer's address. Posted
 // between threads, it closes its descriptor if the handler carrying it is
 // destroyed unrun (a worker that ended).
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "hyphae/asio.hpp"
@@ -27,7 +30,6 @@ public:
     }
     ~AcceptedSocket() { reset(); }
 
-    int fd() const { return fd_; }
     const tcp::endpoint& peer() const { return peer_; }
     // The descriptor, now the caller's to close.
     int release() { return std::exchange(fd_, -1); }
@@ -39,5 +41,14 @@ private:
     int fd_ = -1;
     tcp::endpoint peer_;
 };
+
+// The endpoint of an address filled in by accept4 or getpeername.
+inline tcp::endpoint endpoint_of(const sockaddr_storage& address, socklen_t length) {
+    tcp::endpoint endpoint;
+    const std::size_t size = std::min<std::size_t>(length, endpoint.capacity());
+    std::memcpy(endpoint.data(), &address, size);
+    endpoint.resize(size);
+    return endpoint;
+}
 
 }  // namespace hyphae

@@ -98,8 +98,6 @@ private:
     // Reports the open event and serves frames (or hands the connection to
     // the same-thread loop).
     void begin(ConnectionInfo info, const std::string& early_bytes);
-    void make_handshake(const tcp::endpoint& peer);
-    bool handshake_adopted() const;
     // close() before the connection is open.
     void close_handshake(std::uint16_t code, std::string reason);
     // One non-blocking recv: bytes read, 0 at the peer's FIN or an error,

@@ -21,8 +21,6 @@ public:
     // (SessionLists::keep_finished), so that no session ends inside one of
     // its own handlers.
     std::shared_ptr<Session> take(ConnectionId id);
-    // The same connection, served by another session object from now on.
-    void replace(ConnectionId id, std::shared_ptr<Session> session);
     // The session, or null. No reference count changes (a locked increment
     // and decrement per command): valid until the current handler returns,
     // since a session that finishes meanwhile is kept alive (see take).

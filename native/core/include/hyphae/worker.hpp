@@ -115,6 +115,10 @@ private:
     // Heartbeat: one timer per worker for all its sessions (a timer per
     // connection would cost memory and a wake-up each).
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
+    // adopt(): a connection that comes while stopping (or without an id) is
+    // not served; an adopted one is reported refused.
+    bool refuses(ConnectionId id, const std::string& preread);
+    void begin_session(std::shared_ptr<Session> session, std::string preread);
     void release_when_idle();
 
     unsigned index_;
