@@ -111,10 +111,12 @@ export interface WebSocketServerOptions<Data = unknown> {
   /** io threads; 0 (default) means max(1, cores - 1). At most 64. */
   threads?: number;
   /**
-   * Serve plain (ws://, no permessage-deflate, no idleTimeout) connections on
-   * the JS thread once their handshake is done: no hand-off between threads
-   * per message. The io threads still accept and do handshakes, TLS and
-   * compression. Default false (or true when HYPHAE_SAME_THREAD=1).
+   * Serve plain (ws://, no permessage-deflate, no idleTimeout) connections
+   * on the JS thread: no hand-off between threads per message. Without
+   * perMessageDeflate the JS thread also accepts and does the handshakes;
+   * with it, the io threads do them (and compression) and hand plain
+   * connections over once open. Default false (or true when
+   * HYPHAE_SAME_THREAD=1).
    */
   sameThread?: boolean;
   /** Largest message accepted, in bytes; larger closes with 1009. Default 16 MiB. */
@@ -326,7 +328,7 @@ export interface ServerStats {
   tlsHandshakesFailed: number;
   /** Connections dropped because they did not answer a heartbeat ping within pingTimeout. */
   pingTimeouts: number;
-  /** Open connections served on the JS thread now (sameThread). */
+  /** Connections served on the JS thread now (sameThread), handshakes in progress included. */
   sameThreadConnections: number;
   connections: number;
   topics: number;

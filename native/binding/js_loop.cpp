@@ -127,6 +127,25 @@ void JsLoop::attach(const ServerContext& context) {
     }
 }
 
+void JsLoop::take_listener(int fd, std::function<ConnectionId()> next_id) {
+    next_id_ = std::move(next_id);
+    listener_ = std::make_unique<Listener>(
+        *this, fd, [this](AcceptedSocket socket) { accept(std::move(socket)); });
+    listener_->start();
+}
+
+void JsLoop::accept(AcceptedSocket socket) {
+    const ConnectionId id = next_id_();
+    // Out of ids, or accepted in the turn the shutdown began: the socket
+    // closes as it goes out of scope.
+    if (id == 0 || stopping_ || closed_) return;
+    auto session = std::make_shared<RawSession>(*this, id, std::move(socket));
+    // Before any event: the application's commands for it come here.
+    session->status()->on_js_thread = true;
+    sessions_.add(id, session);
+    session->start({});
+}
+
 void JsLoop::adopt(ConnectionId id, Handoff handoff, ConnectionInfo info, std::string early_bytes) {
     {
         std::lock_guard lock(inbox_mutex_);
@@ -181,6 +200,12 @@ void JsLoop::reject(Adoption& adoption) {
 void JsLoop::execute(Command& command) {
     if (closed_) return;
     run_command(command, sessions_, topics_);
+}
+
+bool JsLoop::execute_if_served(Command& command) {
+    if (closed_ || !sessions_.find(command.id)) return false;
+    run_command(command, sessions_, topics_);
+    return true;
 }
 
 void JsLoop::resume_paused() {
@@ -281,6 +306,7 @@ void JsLoop::begin_shutdown(std::chrono::milliseconds grace) {
     if (stopping_ || closed_) return;
     stopping_ = true;
     grace_ = grace;
+    if (listener_) listener_->stop();
     heartbeat_timer_.reset();
     for (const auto& session : sessions_.snapshot()) {
         session->close(close_code::going_away, "Server shutting down");
@@ -307,6 +333,7 @@ void JsLoop::check_finished() {
 
 void JsLoop::close() {
     if (closed_) return;
+    if (listener_) listener_->stop();
     // The io threads are joined: nothing arrives in the inbox any more.
     {
         std::lock_guard lock(inbox_mutex_);
@@ -355,6 +382,11 @@ void JsLoop::note_event() {
     request_settle();
 }
 
+void JsLoop::LoopSink::on_upgrade(UpgradeInfo info) {
+    owner_.context_->sink->on_upgrade(std::move(info));
+    owner_.note_event();
+}
+
 void JsLoop::LoopSink::on_open(ConnectionInfo info) {
     owner_.context_->sink->on_open(std::move(info));
     owner_.note_event();
@@ -384,6 +416,11 @@ void JsLoop::LoopSink::on_error(ConnectionId id, std::string what) {
 
 void JsLoop::LoopSink::on_close(ConnectionId id, std::uint16_t code, std::string reason) {
     owner_.context_->sink->on_close(id, code, std::move(reason));
+    owner_.note_event();
+}
+
+void JsLoop::LoopSink::on_refused(ConnectionId id) {
+    owner_.context_->sink->on_refused(id);
     owner_.note_event();
 }
 

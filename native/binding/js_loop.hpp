@@ -1,10 +1,12 @@
 #pragma once
-// Same-thread mode: plain connections served on the JS thread. The io
-// threads still accept, do the HTTP handshake, TLS, permessage-deflate and
-// idleTimeout connections; a plain connection whose handshake is done is
-// handed over here (ConnectionAdopter) and from then on is read, parsed,
-// dispatched to JS and written on the JS thread: no thread hand-off and no
-// context switch per message (docs/architecture.md, BENCHMARKS.md).
+// Same-thread mode: plain connections served on the JS thread: read,
+// parsed, dispatched to JS and written there, with no thread hand-off and
+// no context switch per message (docs/architecture.md, BENCHMARKS.md).
+// On the own handshake path (no TLS, deflate or idleTimeout) this loop also
+// accepts and does the handshakes (take_listener). Otherwise the io threads
+// accept and do the handshakes, TLS, permessage-deflate and idleTimeout
+// connections, and hand each plain connection over here once it is open
+// (adopt); so do they for sockets given to Server::adopt (handleUpgrade).
 //
 // The sessions' epoll set is one uv_poll in Node's loop; their timers are
 // uv_timers; deferred work (posted tasks, the round's writes, events for
@@ -23,6 +25,7 @@
 #include "hyphae/command.hpp"
 #include "hyphae/deadline_queue.hpp"
 #include "hyphae/handoff.hpp"
+#include "hyphae/listener.hpp"
 #include "hyphae/poller.hpp"
 #include "hyphae/registry.hpp"
 #include "hyphae/session.hpp"
@@ -52,6 +55,8 @@ public:
     // every use: close() comes before the server is destroyed.
     void attach(const ServerContext& context);
 
+    // JS thread, from Server::listen().
+    void take_listener(int fd, std::function<ConnectionId()> next_id) override;
     // io threads.
     void adopt(ConnectionId id, Handoff handoff, ConnectionInfo info,
                std::string early_bytes) override;
@@ -62,6 +67,9 @@ public:
     // end of the dispatch it was issued from, or in this loop turn's check
     // phase. Nothing calls back into JS from here: events go to the sink.
     void execute(Command& command);
+    // The same, if `command.id` is one of this loop's connections (one it
+    // accepted may still be in its handshake); false if not.
+    bool execute_if_served(Command& command);
     void resume_paused();
     // Closes every connection with 1001; after `grace`, drops those left.
     void begin_shutdown(std::chrono::milliseconds grace);
@@ -88,6 +96,7 @@ public:
     DeadlineQueue& handshake_deadlines() override { return *handshake_deadlines_; }
     DeadlineQueue& linger_deadlines() override { return *linger_deadlines_; }
     void session_finished(ConnectionId id) override;
+    ConnectionAdopter* open_connections_adopter() const override { return nullptr; }
 
 private:
     class Timer;
@@ -102,12 +111,14 @@ private:
     class LoopSink : public EventSink {
     public:
         explicit LoopSink(JsLoop& owner) : owner_(owner) {}
+        void on_upgrade(UpgradeInfo info) override;
         void on_open(ConnectionInfo info) override;
         bool on_message(ConnectionId id, std::string& payload, bool binary) override;
         bool on_control(ConnectionId id, Control kind, std::string_view payload) override;
         void on_drain(ConnectionId id) override;
         void on_error(ConnectionId id, std::string what) override;
         void on_close(ConnectionId id, std::uint16_t code, std::string reason) override;
+        void on_refused(ConnectionId id) override;
         void on_server_closed() override {}
 
     private:
@@ -128,6 +139,7 @@ private:
     // the check phase when not inside one.
     void request_settle();
     void take_adoptions();
+    void accept(AcceptedSocket socket);
     void reject(Adoption& adoption);
     void schedule_heartbeat(std::chrono::milliseconds delay, bool check);
     void terminate_all();
@@ -155,6 +167,10 @@ private:
     // Set by attach() (the handshake timeout is a server setting).
     std::optional<DeadlineQueue> handshake_deadlines_;
     std::optional<DeadlineQueue> linger_deadlines_;
+    // On the own handshake path; kept until this loop is destroyed, since
+    // a task it posted may still refer to it after stop().
+    std::unique_ptr<Listener> listener_;
+    std::function<ConnectionId()> next_id_;
     std::unique_ptr<HostTimer> heartbeat_timer_;
     std::unique_ptr<HostTimer> shutdown_timer_;
     std::mutex inbox_mutex_;

@@ -513,6 +513,9 @@ Napi::Value ServerWrap::decide_upgrade(const Napi::CallbackInfo& info) {
     command.kind = Command::Kind::decide_upgrade;
     command.id = id;
     command.decision = std::move(decision);
+    // A connection this thread accepted (same-thread mode) is decided at once.
+    if (js_loop_ && js_loop_->execute_if_served(command))
+        return Napi::Boolean::New(info.Env(), true);
     stage(owner_thread(id), std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }

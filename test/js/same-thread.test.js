@@ -1,8 +1,10 @@
-// sameThread: plain connections are served on the JS thread after their
-// handshake; connections that need Beast's stream (permessage-deflate here)
-// stay on the io threads. The whole suite also runs with sameThread as the
+// sameThread: plain connections are served on the JS thread, from the
+// accept on (after their handshake, when the io threads accept: with TLS,
+// deflate or idleTimeout set); connections that need Beast's stream
+// (permessage-deflate here) stay on the io threads. The whole suite also runs with sameThread as the
 // default (HYPHAE_SAME_THREAD=1, see package.json).
 import { once } from 'node:events';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closed, collect, connect, nextMessage, startEchoServer } from './helpers/clients.js';
 
@@ -51,6 +53,33 @@ describe('sameThread', () => {
     await fixture.server.close();
     fixture = undefined;
     for (const end of ends) expect((await end)[0]).toBe(1001);
+  });
+
+  it('accepts and does the handshake on the JS thread too: an upgrade being decided is already there', async () => {
+    for (const sameThread of [true, false]) {
+      let decide;
+      const asked = new Promise((resolve) => (decide = resolve));
+      fixture = await startEchoServer({
+        sameThread,
+        upgrade: () => new Promise((verdict) => decide(verdict)),
+      });
+      const connection = once(fixture.server, 'connection');
+      const client = new WebSocket(fixture.url);
+      const verdict = await asked;
+      // Not open yet, but served here: no io thread holds it.
+      expect(fixture.server.stats().connections).toBe(0);
+      expect(fixture.server.stats().sameThreadConnections).toBe(sameThread ? 1 : 0);
+      verdict({ data: 'decided' });
+      await once(client, 'open');
+      expect((await connection)[0].data).toBe('decided');
+      const echo = nextMessage(client);
+      client.send('after the verdict');
+      expect((await echo)[0].toString()).toBe('after the verdict');
+      expect(fixture.server.stats().sameThreadConnections).toBe(sameThread ? 1 : 0);
+      client.terminate();
+      await fixture.server.close({ timeout: 500 });
+      fixture = undefined;
+    }
   });
 
   it('leaves connections that need Beast\'s stream (permessage-deflate) on the io threads', async () => {

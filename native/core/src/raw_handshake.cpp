@@ -203,7 +203,7 @@ void RawSession::answer_written() {
     auto closing = std::move(handshake.close_when_open);
     handshake_.reset();
 
-    if (const auto& adopter = owner_.context().adopter) {
+    if (auto* adopter = owner_.open_connections_adopter()) {
         // Same-thread mode: the JS thread's loop serves the connection. A
         // close_when_open here can only come from the shutdown, which the
         // adopter is in as well: it closes what it adopts then.

@@ -75,6 +75,17 @@ Endpoint Server::listen() {
         // Linux copies TCP_NODELAY to every socket accepted from here: one
         // setsockopt fewer per connection.
         acceptor_->set_option(tcp::no_delay(true));
+        if (context_->adopter) {
+            // Same-thread mode: the JS thread's loop accepts and does the
+            // handshakes too; its connections never touch an io thread.
+            // Their ids are worker 0's, marked as served on the JS thread.
+            const int fd = acceptor_->release();
+            acceptor_.reset();
+            start_workers();
+            context_->adopter->take_listener(
+                fd, [worker = workers_.front().get()] { return worker->reserve_id(); });
+            return *endpoint_;
+        }
         listener_ = std::make_unique<Listener>(
             *workers_.front(), acceptor_->release(),
             [this](AcceptedSocket socket) { dispatch_accepted(std::move(socket)); });

@@ -38,7 +38,7 @@ class RawSession final : public Session, private Poller::Client, private Deadlin
 public:
     // A connection whose handshake is done elsewhere: open() starts it.
     RawSession(SessionHost& owner, ConnectionId id, Handoff handoff);
-    // A socket just accepted (by an io thread): start() does the handshake.
+    // A socket just accepted: start() does the handshake.
     RawSession(SessionHost& owner, ConnectionId id, AcceptedSocket socket);
     ~RawSession() override;
 
@@ -47,6 +47,7 @@ public:
     void open(ConnectionInfo info, const std::string& early_bytes);
 
     bool is_open() const override { return state_ == State::open; }
+    const std::shared_ptr<ConnectionStatus>& status() const { return status_; }
     void start(std::string preread) override;
     bool send(OutboundMessage message, bool counted) override;
     void resume_reading() override;

@@ -36,7 +36,9 @@ struct Endpoint {
 class Server {
 public:
     // With an adopter (same-thread mode), plain connections are handed to it
-    // after their handshake. Its end comes after the io threads' (it hears of
+    // after their handshake, or, on the own handshake path, it takes the
+    // listening socket (take_listener) and stops it when the application
+    // stops the server. Its end comes after the io threads' (it hears of
     // theirs through handoffs_ended()), and on_server_closed() waits for its
     // adopter_finished().
     Server(ServerOptions options, std::shared_ptr<EventSink> sink,

@@ -16,6 +16,7 @@
 
 namespace hyphae {
 
+class ConnectionAdopter;
 class DeadlineQueue;
 
 // How long a finished connection waits for the peer's FIN (RawSession::linger).
@@ -62,6 +63,10 @@ public:
     virtual DeadlineQueue& linger_deadlines() = 0;
     // Called by a session when it has finished: leaves registry and topics.
     virtual void session_finished(ConnectionId id) = 0;
+    // Where a connection goes once its handshake is done, when this host
+    // does not serve open connections itself (an io thread in same-thread
+    // mode); null when it does.
+    virtual ConnectionAdopter* open_connections_adopter() const = 0;
 
 protected:
     ~SessionHost() = default;

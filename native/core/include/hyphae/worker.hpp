@@ -82,6 +82,7 @@ public:
     void adopt(AcceptedSocket socket, ConnectionId id, std::string preread);
     // Called by a session when it has finished, on this thread.
     void session_finished(ConnectionId id) override;
+    ConnectionAdopter* open_connections_adopter() const override { return context_->adopter.get(); }
     // Closes every session with 1001; after `grace`, drops those still open.
     // The thread exits once no session is left.
     void begin_shutdown(std::chrono::milliseconds grace);
