@@ -38,6 +38,7 @@ export const IDLE_CORE_STATS = Object.freeze({
   readsPaused: 0,
   tlsHandshakesFailed: 0,
   pingTimeouts: 0,
+  acceptErrors: 0,
   sameThreadConnections: 0,
 });
 

@@ -328,6 +328,12 @@ export interface ServerStats {
   tlsHandshakesFailed: number;
   /** Connections dropped because they did not answer a heartbeat ping within pingTimeout. */
   pingTimeouts: number;
+  /**
+   * Times accepting a connection failed, mostly for lack of descriptors
+   * (EMFILE, ENFILE) or memory. Waiting connections stay queued and the
+   * server tries again after 50 ms.
+   */
+  acceptErrors: number;
   /** Connections served on the JS thread now (sameThread), handshakes in progress included. */
   sameThreadConnections: number;
   connections: number;

@@ -154,7 +154,7 @@ const secure = new WebSocketServer({
     return protocols.has('v2') && request.path === '/ws' ? 'v2' : false;
   },
 });
-void [secure.stats().tlsHandshakesFailed, secure.stats().pingTimeouts, ErrorCodes.TLS];
+void [secure.stats().tlsHandshakesFailed, secure.stats().pingTimeouts, secure.stats().acceptErrors, ErrorCodes.TLS];
 // @ts-expect-error a key is required
 new WebSocketServer({ tls: { cert: 'pem' } });
 

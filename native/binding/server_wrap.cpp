@@ -404,6 +404,7 @@ Napi::Value ServerWrap::stats(const Napi::CallbackInfo& info) {
     set("readsPaused", stats.reads_paused);
     set("tlsHandshakesFailed", stats.tls_failed);
     set("pingTimeouts", stats.ping_timeouts);
+    set("acceptErrors", stats.accept_errors);
     set("sameThreadConnections", server_ && js_loop_ ? js_loop_->connection_count() : 0);
     return result;
 }

@@ -1,6 +1,9 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <future>
@@ -356,6 +359,62 @@ TEST_P(Handshake, AFrameSentWhileTheApplicationDecidesIsRead) {
     EXPECT_EQ(read_status(socket, buffer), 101u);
     EXPECT_EQ(read_text_frame(socket, buffer), "while deciding");
     server.stop_now();
+}
+
+// Caps this process's descriptors at those open now, for the scope's life.
+class NoNewDescriptors {
+public:
+    NoNewDescriptors() {
+        ok_ = ::getrlimit(RLIMIT_NOFILE, &saved_) == 0;
+        // The lowest free number as the limit: every number below it is in
+        // use, so no new descriptor can be made.
+        const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ok_ = ok_ && lowest_free >= 0;
+        if (!ok_) return;
+        ::close(lowest_free);
+        rlimit capped = saved_;
+        capped.rlim_cur = static_cast<rlim_t>(lowest_free);
+        ok_ = ::setrlimit(RLIMIT_NOFILE, &capped) == 0;
+    }
+    ~NoNewDescriptors() { lift(); }
+    NoNewDescriptors(const NoNewDescriptors&) = delete;
+    NoNewDescriptors& operator=(const NoNewDescriptors&) = delete;
+
+    bool ok() const { return ok_; }
+    void lift() {
+        if (ok_) ::setrlimit(RLIMIT_NOFILE, &saved_);
+        ok_ = false;
+    }
+
+private:
+    rlimit saved_{};
+    bool ok_ = false;
+};
+
+// Out of descriptors, accepting fails (EMFILE) and the connection stays in
+// the listen queue. No new connection comes to raise another readiness edge,
+// so it is the server's retry that takes it once descriptors are free.
+TEST_P(Handshake, AcceptingResumesAfterRunningOutOfDescriptors) {
+    EchoServer fixture(options());
+    net::io_context io;
+    Client client(io);
+    client.next_layer().open(tcp::v4());  // the client's descriptor, made before the cap
+    NoNewDescriptors cap;
+    ASSERT_TRUE(cap.ok());
+    client.next_layer().connect({net::ip::make_address("127.0.0.1"), fixture.port});
+    const bool failed = poll_until([&] { return fixture.server->stats().accept_errors > 0; });
+    cap.lift();
+    ASSERT_TRUE(failed);
+    EXPECT_TRUE(fixture.sink->locked([&] { return fixture.sink->opens.empty(); }));
+
+    // Bounded: without the retry the handshake would wait forever.
+    bool open = false;
+    client.async_handshake("127.0.0.1", "/", [&](beast::error_code ec) { open = !ec; });
+    io.run_for(std::chrono::seconds(5));
+    ASSERT_TRUE(open);
+    client.write(net::buffer(std::string("after the retry")));
+    EXPECT_EQ(read_text(client), "after the retry");
+    client.close(websocket::close_code::normal);
 }
 
 }  // namespace

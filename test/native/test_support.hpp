@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hyphae/asio.hpp"
@@ -149,6 +150,18 @@ inline std::string read_text(Client& client, bool* binary = nullptr) {
     client.read(buffer);
     if (binary) *binary = client.got_binary();
     return beast::buffers_to_string(buffer.data());
+}
+
+// For state the core reports through no event (its counters): checks
+// `ready` every millisecond until it holds or `limit` has passed.
+inline bool poll_until(const std::function<bool()>& ready,
+                       std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!ready()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
 }
 
 // Sends raw bytes over plain TCP and reads one HTTP response.

@@ -66,6 +66,7 @@ void Listener::accept_waiting() {
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;
             // Out of descriptors or memory: the queue keeps its connections
             // and raises no new edge for them, so try again shortly.
+            WorkerStats::bump(home_.stats().accept_errors);
             retry_ = home_.start_timer(kAcceptRetryDelay, [this] {
                 auto fired = std::move(retry_);
                 accept_waiting();

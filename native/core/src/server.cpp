@@ -198,6 +198,8 @@ void Server::accept_next() {
     acceptor_->async_accept(target.io(), [this, &target](beast::error_code ec, Socket socket) {
         if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
         if (ec) {
+            // Out of descriptors or memory, most likely: try again shortly.
+            WorkerStats::bump(workers_.front()->stats().accept_errors);
             accept_retry_.emplace(workers_.front()->io(), kAcceptRetryDelay);
             accept_retry_->async_wait([this](beast::error_code wait_ec) {
                 if (!wait_ec) accept_next();

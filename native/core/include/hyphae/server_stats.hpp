@@ -19,6 +19,7 @@ struct StatsSnapshot {
     std::uint64_t reads_paused = 0;   // times a socket stopped being read (inbound)
     std::uint64_t tls_failed = 0;     // TLS handshakes that failed (wss)
     std::uint64_t ping_timeouts = 0;  // connections dropped by the heartbeat
+    std::uint64_t accept_errors = 0;  // accepts that failed (out of descriptors...)
 };
 
 struct WorkerStats {
@@ -33,6 +34,7 @@ struct WorkerStats {
     std::atomic<std::uint64_t> reads_paused{0};
     std::atomic<std::uint64_t> tls_failed{0};
     std::atomic<std::uint64_t> ping_timeouts{0};
+    std::atomic<std::uint64_t> accept_errors{0};
 
     static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
         counter.fetch_add(by, std::memory_order_relaxed);
@@ -55,6 +57,7 @@ struct WorkerStats {
         total.reads_paused += reads_paused.load(std::memory_order_relaxed);
         total.tls_failed += tls_failed.load(std::memory_order_relaxed);
         total.ping_timeouts += ping_timeouts.load(std::memory_order_relaxed);
+        total.accept_errors += accept_errors.load(std::memory_order_relaxed);
     }
 };
 
