@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { connect, nextMessage } from './helpers/clients.js';
 
@@ -51,43 +50,6 @@ describe('process and worker lifetime', () => {
     const { code, output } = await runToExit(fixture('exit-unref.js'));
     expect(code).toBe(0);
     expect(output).toMatch(/^listening \d+\n$/);
-  });
-
-  it('out of descriptors, a connection waits and is accepted once they are free', async () => {
-    const child = spawn(process.execPath, [fixture('out-of-descriptors.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines = [];
-    let pending = '';
-    let waiting = null;
-    child.stdout.on('data', (chunk) => {
-      pending += chunk;
-      const parts = pending.split('\n');
-      pending = parts.pop();
-      lines.push(...parts);
-      waiting?.();
-    });
-    const line = async (pattern) => {
-      for (;;) {
-        const found = lines.find((text) => pattern.test(text));
-        if (found) return found;
-        await new Promise((resolve) => (waiting = resolve));
-      }
-    };
-    try {
-      const port = Number((await line(/^listening \d+$/)).split(' ')[1]);
-      await line(/^full$/);
-      const client = new WebSocket(`ws://127.0.0.1:${port}`);
-      const opened = once(client, 'open');
-      const freed = await line(/^freed \d+$/);
-      expect(Number(freed.split(' ')[1])).toBeGreaterThan(0);
-      await opened;
-      client.send('accepted at last');
-      expect((await nextMessage(client))[0].toString()).toBe('accepted at last');
-      const exited = once(child, 'exit');
-      client.close();
-      expect((await exited)[0]).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill();
-    }
   });
 
   it('loads and serves inside a worker_thread, then closes and exits', async () => {

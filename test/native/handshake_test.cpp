@@ -394,6 +394,7 @@ private:
 // Out of descriptors, accepting fails (EMFILE) and the connection stays in
 // the listen queue. No new connection comes to raise another readiness edge,
 // so it is the server's retry that takes it once descriptors are free.
+// (Not in the sanitizer run: see scripts/test-native.)
 TEST_P(Handshake, AcceptingResumesAfterRunningOutOfDescriptors) {
     EchoServer fixture(options());
     net::io_context io;

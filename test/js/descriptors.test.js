@@ -1,0 +1,51 @@
+// A server whose process runs out of descriptors: accepting fails (EMFILE)
+// and the connection waits in the listen queue until the server's retry
+// takes it. The server lives in a child process that fills its own table.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { describe, expect, it } from 'vitest';
+import { nextMessage } from './helpers/clients.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/out-of-descriptors.js', import.meta.url));
+
+describe('out of descriptors', () => {
+  it('a connection waits and is accepted once descriptors are free again', async () => {
+    const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = [];
+    let pending = '';
+    let waiting = null;
+    child.stdout.on('data', (chunk) => {
+      pending += chunk;
+      const parts = pending.split('\n');
+      pending = parts.pop();
+      lines.push(...parts);
+      waiting?.();
+    });
+    const line = async (pattern) => {
+      for (;;) {
+        const found = lines.find((text) => pattern.test(text));
+        if (found) return found;
+        await new Promise((resolve) => (waiting = resolve));
+      }
+    };
+    try {
+      const port = Number((await line(/^listening \d+$/)).split(' ')[1]);
+      await line(/^full$/);
+      const client = new WebSocket(`ws://127.0.0.1:${port}`);
+      const opened = once(client, 'open');
+      const freed = await line(/^freed \d+$/);
+      expect(Number(freed.split(' ')[1])).toBeGreaterThan(0);
+      await opened;
+      client.send('accepted at last');
+      expect((await nextMessage(client))[0].toString()).toBe('accepted at last');
+      const exited = once(child, 'exit');
+      client.close();
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+  });
+
+});
