@@ -202,9 +202,10 @@ void JsLoop::execute(Command& command) {
     run_command(command, sessions_, topics_);
 }
 
-bool JsLoop::execute_if_served(Command& command) {
-    if (closed_ || !sessions_.find(command.id)) return false;
-    run_command(command, sessions_, topics_);
+bool JsLoop::decide_upgrade(ConnectionId id, UpgradeDecision& decision) {
+    Session* const session = closed_ ? nullptr : sessions_.find(id);
+    if (!session) return false;
+    session->decide_upgrade(std::move(decision));
     return true;
 }
 

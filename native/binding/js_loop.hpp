@@ -67,9 +67,10 @@ public:
     // end of the dispatch it was issued from, or in this loop turn's check
     // phase. Nothing calls back into JS from here: events go to the sink.
     void execute(Command& command);
-    // The same, if `command.id` is one of this loop's connections (one it
-    // accepted may still be in its handshake); false if not.
-    bool execute_if_served(Command& command);
+    // The application's verdict on an upgrade, if `id` is one of this
+    // loop's connections (one it accepted, still in its handshake); false
+    // (and `decision` untouched) if not.
+    bool decide_upgrade(ConnectionId id, UpgradeDecision& decision);
     void resume_paused();
     // Closes every connection with 1001; after `grace`, drops those left.
     void begin_shutdown(std::chrono::milliseconds grace);

@@ -510,13 +510,13 @@ Napi::Value ServerWrap::decide_upgrade(const Napi::CallbackInfo& info) {
             }
         }
     }
+    // A connection this thread accepted (same-thread mode) is decided at once.
+    if (js_loop_ && js_loop_->decide_upgrade(id, *decision))
+        return Napi::Boolean::New(info.Env(), true);
     Command command;
     command.kind = Command::Kind::decide_upgrade;
     command.id = id;
     command.decision = std::move(decision);
-    // A connection this thread accepted (same-thread mode) is decided at once.
-    if (js_loop_ && js_loop_->execute_if_served(command))
-        return Napi::Boolean::New(info.Env(), true);
     stage(owner_thread(id), std::move(command));
     return Napi::Boolean::New(info.Env(), true);
 }

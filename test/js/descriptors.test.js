@@ -3,6 +3,7 @@
 // takes it. The server lives in a child process that fills its own table.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -13,30 +14,16 @@ const fixture = fileURLToPath(new URL('./fixtures/out-of-descriptors.js', import
 describe('out of descriptors', () => {
   it('a connection waits and is accepted once descriptors are free again', async () => {
     const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines = [];
-    let pending = '';
-    let waiting = null;
-    child.stdout.on('data', (chunk) => {
-      pending += chunk;
-      const parts = pending.split('\n');
-      pending = parts.pop();
-      lines.push(...parts);
-      waiting?.();
-    });
-    const line = async (pattern) => {
-      for (;;) {
-        const found = lines.find((text) => pattern.test(text));
-        if (found) return found;
-        await new Promise((resolve) => (waiting = resolve));
-      }
-    };
+    // The child's lines, in order (it writes three, see the fixture).
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const line = async () => (await lines.next()).value;
     try {
-      const port = Number((await line(/^listening \d+$/)).split(' ')[1]);
-      await line(/^full$/);
+      const [, port] = (await line()).match(/^listening (\d+)$/);
+      expect(await line()).toBe('full');
       const client = new WebSocket(`ws://127.0.0.1:${port}`);
       const opened = once(client, 'open');
-      const freed = await line(/^freed \d+$/);
-      expect(Number(freed.split(' ')[1])).toBeGreaterThan(0);
+      const [, acceptErrors] = (await line()).match(/^freed (\d+)$/);
+      expect(Number(acceptErrors)).toBeGreaterThan(0);
       await opened;
       client.send('accepted at last');
       expect((await nextMessage(client))[0].toString()).toBe('accepted at last');
@@ -47,5 +34,4 @@ describe('out of descriptors', () => {
       if (child.exitCode === null) child.kill();
     }
   });
-
 });

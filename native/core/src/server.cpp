@@ -75,23 +75,21 @@ Endpoint Server::listen() {
         // Linux copies TCP_NODELAY to every socket accepted from here: one
         // setsockopt fewer per connection.
         acceptor_->set_option(tcp::no_delay(true));
+        const int fd = acceptor_->release();
+        acceptor_.reset();
+        start_workers();
         if (context_->adopter) {
             // Same-thread mode: the JS thread's loop accepts and does the
             // handshakes too; its connections never touch an io thread.
             // Their ids are worker 0's, marked as served on the JS thread.
-            const int fd = acceptor_->release();
-            acceptor_.reset();
-            start_workers();
             context_->adopter->take_listener(
                 fd, [worker = workers_.front().get()] { return worker->reserve_id(); });
-            return *endpoint_;
+        } else {
+            listener_ = std::make_unique<Listener>(
+                *workers_.front(), fd,
+                [this](AcceptedSocket socket) { dispatch_accepted(std::move(socket)); });
+            net::post(io, [this] { listener_->start(); });
         }
-        listener_ = std::make_unique<Listener>(
-            *workers_.front(), acceptor_->release(),
-            [this](AcceptedSocket socket) { dispatch_accepted(std::move(socket)); });
-        acceptor_.reset();
-        start_workers();
-        net::post(io, [this] { listener_->start(); });
         return *endpoint_;
     }
     start_workers();
